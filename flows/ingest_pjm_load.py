@@ -1,0 +1,27 @@
+"""DAG: PJM hourly load file -> fingerprint -> parse -> validate -> load (or quarantine) -> report."""
+
+from __future__ import annotations
+
+from prefect import flow
+
+from tasks.ingest import (
+    IngestSummary,
+    load_or_quarantine,
+    open_ingest,
+    parse_load_file,
+    publish_ingest_summary,
+    skipped_summary,
+    validate_batch,
+)
+
+
+@flow(name="ingest-pjm-load", flow_run_name="ingest-pjm-load", log_prints=True)
+def ingest_pjm_load(path: str) -> IngestSummary:
+    """Load one PJM hourly load CSV into the warehouse, once, and only if it passes its suite."""
+    ticket = open_ingest(path, dataset="pjm_load", source="pjm_load_csv")
+    if ticket.already_loaded_by is not None:
+        return publish_ingest_summary(skipped_summary(ticket))
+    parsed = parse_load_file(ticket)
+    report = validate_batch(parsed.frame, suite="pjm_load")
+    summary = load_or_quarantine(ticket, parsed, report)
+    return publish_ingest_summary(summary)

@@ -1,0 +1,37 @@
+"""DAG: dataset -> validate -> features -> train -> backtest -> evaluate vs champion -> register
+-> gate -> promote or keep -> report. One flow for every use case."""
+
+from __future__ import annotations
+
+from prefect import flow
+
+from tasks.training import (
+    apply_decision,
+    backtest_challenger,
+    build_features,
+    evaluate_against_champion,
+    gate_challenger,
+    load_training_data,
+    publish_evaluation_report,
+    register_challenger,
+    train_challenger,
+    validate_training_data,
+)
+
+
+@flow(name="retrain", flow_run_name="retrain-{model}", log_prints=True)
+def retrain(model: str = "load_forecast", trigger: str = "manual") -> dict:
+    """Train a challenger for `model`, compare it with the champion and promote it through the gate."""
+    data = load_training_data(model)
+    validation = validate_training_data(model, data)
+    features = build_features(model, data)
+    fitted = train_challenger(model, features)
+    backtest = backtest_challenger(model, features)
+    evaluation = evaluate_against_champion(model, fitted, features, backtest)
+    logged = register_challenger(model, fitted, evaluation, data, validation, features, trigger)
+    decision = gate_challenger(model, evaluation, logged)
+    move = apply_decision(model, decision, logged, evaluation, trigger)
+    publish_evaluation_report(model, evaluation, decision, logged, move, trigger)
+    return {"model": model, "version": logged.version, "decision": decision.as_dict(),
+            "evaluation": evaluation, "audit_id": move.audit_id, "mlflow_run_id": logged.run_id,
+            "experiment_id": logged.experiment_id}

@@ -1,0 +1,1 @@
+"""gridflow: retraining pipelines for utility ML models."""

@@ -1,0 +1,257 @@
+"""The `gridflow` command line: run the demo, ingest, retrain, inspect and roll back models.
+
+Heavy libraries (Prefect, MLflow, GX) are imported inside commands so `gridflow --help` is fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from gridflow.config import Settings, get_settings
+from gridflow.errors import GridflowError
+from gridflow.provenance import PROJECT_ROOT
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+ingest_app = typer.Typer(no_args_is_help=True, help="Load source data into the warehouse.")
+server_app = typer.Typer(no_args_is_help=True, help="The local Prefect server of the embedded stack.")
+app.add_typer(ingest_app, name="ingest")
+app.add_typer(server_app, name="server")
+
+DEMO_FILE = PROJECT_ROOT / "data" / "PJME_hourly.csv"
+
+
+def _bootstrap() -> Settings:
+    """Create the data folder, make sure a Prefect API is reachable and point this process at it."""
+    from gridflow.prefect_env import configure_prefect
+    from gridflow.services import prefect_server
+
+    settings = get_settings()
+    settings.home.mkdir(parents=True, exist_ok=True)
+    if settings.prefect_api_url:
+        configure_prefect(settings, settings.prefect_api_url)
+        return settings
+    server = _local_server(settings)
+    if prefect_server.ensure_running(server):
+        typer.echo(f"started the local Prefect server at {server.ui_url} (log: {server.log_file})")
+    configure_prefect(settings, server.api_url)
+    return settings
+
+
+def _local_server(settings: Settings):
+    from gridflow.services.prefect_server import LocalPrefectServer
+
+    return LocalPrefectServer(home=settings.prefect_home, port=settings.prefect_port)
+
+
+def _fail(exc: Exception) -> None:
+    typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=1)
+
+
+@ingest_app.command("pjm")
+def ingest_pjm(file: Annotated[Path, typer.Option("--file", exists=True, dir_okay=False, help="CSV export")]):
+    """Ingest a PJM hourly load CSV (Data Miner 2 `hrl_load_metered` export or the Kaggle file)."""
+    _bootstrap()
+    from flows.ingest_pjm_load import ingest_pjm_load
+
+    try:
+        summary = ingest_pjm_load(str(file))
+    except GridflowError as exc:
+        _fail(exc)
+    typer.echo(f"{summary.status}: {summary.rows_written} rows written ({summary.reason})")
+
+
+@app.command()
+def retrain(
+    model: Annotated[str, typer.Argument(help="use case / registered model name")] = "load_forecast",
+    trigger: Annotated[str, typer.Option(help="why this retrain runs (recorded)")] = "manual (CLI)",
+):
+    """Train a challenger, evaluate it against the champion and apply the promotion gate."""
+    _bootstrap()
+    from flows.retrain import retrain as retrain_flow
+
+    try:
+        result = retrain_flow(model=model, trigger=trigger)
+    except GridflowError as exc:
+        _fail(exc)
+    _print_decision(result)
+
+
+@app.command()
+def models(as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False):
+    """Each registered model with its champion and challenger versions and key metrics."""
+    from gridflow.registry import mlflow_registry as registry
+
+    registry.configure(get_settings().mlflow_tracking_uri)
+    listing = registry.list_models()
+    if as_json:
+        typer.echo(json.dumps(listing, indent=2, default=str))
+        return
+    if not listing:
+        typer.echo("no registered models yet: run `gridflow retrain load_forecast`")
+    for entry in listing:
+        typer.echo(entry["name"])
+        for alias in ("champion", "challenger"):
+            info = entry[alias]
+            if info is None:
+                typer.echo(f"  {alias:<10} (none)")
+                continue
+            wanted = ("holdout_mape", "holdout_rmse", "holdout_peak_hour_mape")
+            keys = [k for k in wanted if k in info["metrics"]]
+            shown = ", ".join(f"{k}={info['metrics'][k]:.4g}" for k in keys)
+            typer.echo(f"  {alias:<10} v{info['version']}  {shown}")
+
+
+@app.command()
+def rollback(
+    model: Annotated[str, typer.Argument(help="registered model name")],
+    reason: Annotated[str, typer.Option(help="why (recorded in the audit table)")] = "operator rollback",
+    actor: Annotated[str | None, typer.Option(help="who (default: $USER)")] = None,
+):
+    """Point `champion` back at the previous champion; the move is audited."""
+    import getpass
+
+    from gridflow.registry import mlflow_registry as registry
+    from gridflow.registry.promotion import rollback_champion
+    from tasks.common import warehouse
+
+    settings = get_settings()
+    registry.configure(settings.mlflow_tracking_uri)
+    try:
+        move = rollback_champion(warehouse(), model, actor=actor or getpass.getuser(), reason=reason)
+    except GridflowError as exc:
+        _fail(exc)
+    typer.echo(f"{model}: champion v{move.from_version} -> v{move.to_version} (audit row {move.audit_id})")
+
+
+@app.command()
+def history(model: Annotated[str, typer.Argument(help="registered model name")] = "load_forecast"):
+    """The promotion audit trail of a model, newest first."""
+    from gridflow.warehouse import audit
+    from tasks.common import warehouse
+
+    with warehouse().connect() as conn:
+        rows = audit.decision_history(conn, model)
+    for row in rows:
+        typer.echo(f"{row['decided_at']}  {row['action']:<8} {row['from_version']} -> {row['to_version']}"
+                   f"  by {row['actor']}: {row['reason']}")
+
+
+@app.command()
+def demo(
+    file: Annotated[Path, typer.Option(help="hourly load CSV to run on")] = DEMO_FILE,
+):
+    """Ingest the shipped PJM East load, validate, train, evaluate and promote through the gate."""
+    import time
+
+    started = time.perf_counter()
+    settings = _bootstrap()
+    from flows.ingest_pjm_load import ingest_pjm_load
+    from flows.retrain import retrain as retrain_flow
+
+    typer.echo(f"gridflow demo · data folder {settings.home}")
+    typer.echo(f"1/2 ingest {file.name} ...")
+    try:
+        summary = ingest_pjm_load(str(file))
+        typer.echo(f"    {summary.status}: {summary.rows_read} rows read, {summary.rows_written} written"
+                   f" ({summary.reason})")
+        typer.echo("2/2 retrain load_forecast (validate, features, train, backtest, evaluate, gate) ...")
+        state = retrain_flow(model="load_forecast", trigger="demo", return_state=True)
+        result = state.result()
+    except GridflowError as exc:
+        _fail(exc)
+    _print_decision(result)
+    server = _local_server(settings)
+    flow_run_id = state.state_details.flow_run_id
+    typer.echo("")
+    typer.echo(f"Prefect UI : {server.ui_url}/runs/flow-run/{flow_run_id}"
+               "  (the local server keeps running; stop it with `gridflow server stop`)")
+    typer.echo(f"MLflow UI  : run `.venv/bin/gridflow mlflow-ui`, then open {settings.mlflow_ui_url}"
+               f"/#/experiments/{result['experiment_id']}/runs/{result['mlflow_run_id']}")
+    typer.echo(f"finished in {time.perf_counter() - started:.0f} s")
+
+
+@app.command("mlflow-ui")
+def mlflow_ui():
+    """Serve the MLflow UI on the embedded tracking store (foreground; Ctrl-C stops it)."""
+    import os
+
+    settings = get_settings()
+    command = [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1",
+               "--port", str(settings.mlflow_ui_port),
+               "--backend-store-uri", settings.mlflow_tracking_uri,
+               "--default-artifact-root", settings.mlflow_artifact_root]
+    os.execv(sys.executable, command)
+
+
+@app.command()
+def serve():
+    """Serve every deployment from this process (schedules, triggers, UI runs and retries)."""
+    _bootstrap()
+    from prefect import serve as prefect_serve
+
+    from deployments.definitions import all_deployments
+
+    prefect_serve(*all_deployments())
+
+
+@server_app.command("start")
+def server_start():
+    """Start the local Prefect server (no-op when it already runs)."""
+    _bootstrap()
+    typer.echo(f"Prefect UI at {_local_server(get_settings()).ui_url}")
+
+
+@server_app.command("stop")
+def server_stop():
+    """Stop the local Prefect server."""
+    from gridflow.services import prefect_server
+
+    stopped = prefect_server.stop(_local_server(get_settings()))
+    typer.echo("stopped" if stopped else "not running")
+
+
+@server_app.command("status")
+def server_status():
+    """Say whether the local Prefect server runs and answers."""
+    from gridflow.services import prefect_server
+
+    server = _local_server(get_settings())
+    pid = prefect_server.running_pid(server)
+    healthy = prefect_server.is_healthy(server.api_url)
+    typer.echo(f"pid {pid or '-'} · {'healthy' if healthy else 'not answering'} · {server.ui_url}")
+
+
+def _print_decision(result: dict[str, Any]) -> None:
+    decision = result["decision"]
+    evaluation = result["evaluation"]
+    champion = evaluation.champion or {}
+    typer.echo("")
+    typer.echo(f"{result['model']} v{result['version']} evaluated on {evaluation.rows} hourly targets "
+               f"({evaluation.window_start_utc[:10]} .. {evaluation.window_end_utc[:10]} UTC)")
+    typer.echo(f"  {'metric':<16}{'challenger':>12}{'champion':>12}{'seasonal-naive':>16}")
+    for name, value in evaluation.challenger.items():
+        typer.echo(f"  {name:<16}{_fmt(value):>12}{_fmt(champion.get(name)):>12}"
+                   f"{_fmt(evaluation.baseline.get(name)):>16}")
+    typer.echo(f"gate: {decision['action'].upper()} - {decision['reason']}")
+    typer.echo(f"audit row {result['audit_id']}; MLflow run {result['mlflow_run_id']}")
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.3f}" if abs(value) < 1000 else f"{value:,.0f}"
+
+
+def main() -> None:
+    """Console entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""Settings: every store is a URL, with embedded defaults under one data folder.
+
+Environment variables use the `GRIDFLOW_` prefix (e.g. `GRIDFLOW_WAREHOUSE_URL`); a `.env` file in
+the working directory is read too. Nothing here holds a secret: API keys come from the environment
+or Prefect Secret blocks at the point of use.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from gridflow.usecases.configs import LoadForecastConfig
+
+DEFAULT_HOME = Path(".gridflow")
+
+
+class Settings(BaseSettings):
+    """Where gridflow keeps its state and how it reaches its services."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="GRIDFLOW_", env_file=".env", env_nested_delimiter="__", extra="ignore"
+    )
+
+    home: Path = Field(default=DEFAULT_HOME, description="Folder for every embedded store.")
+    warehouse_url: str | None = Field(default=None, description="SQLAlchemy URL of the warehouse.")
+    mlflow_tracking_uri: str | None = Field(default=None, description="MLflow tracking URI.")
+    mlflow_artifact_root: str | None = Field(
+        default=None, description="Artifact location for new experiments (embedded store only)."
+    )
+    prefect_api_url: str | None = Field(
+        default=None, description="Prefect API; unset means the local server `gridflow` starts."
+    )
+    prefect_port: int = Field(default=4200, description="Port of the local Prefect server.")
+    mlflow_ui_port: int = Field(default=5000, description="Port of the local MLflow UI.")
+    actor: str = Field(default="gridflow", description="Recorded as the actor of automatic decisions.")
+    load_forecast: LoadForecastConfig = Field(default_factory=LoadForecastConfig)
+
+    @model_validator(mode="after")
+    def _fill_embedded_defaults(self) -> Settings:
+        home = self.home.expanduser().resolve()
+        self.home = home
+        if self.warehouse_url is None:
+            self.warehouse_url = f"sqlite:///{home / 'warehouse.db'}"
+        if self.mlflow_tracking_uri is None:
+            self.mlflow_tracking_uri = f"sqlite:///{home / 'mlflow.db'}"
+        if self.mlflow_artifact_root is None:
+            self.mlflow_artifact_root = (home / "mlartifacts").as_uri()
+        return self
+
+    @property
+    def quarantine_dir(self) -> Path:
+        """Folder where rejected input files are kept for inspection."""
+        return self.home / "quarantine"
+
+    @property
+    def prefect_home(self) -> Path:
+        """PREFECT_HOME of the local Prefect server and its result storage."""
+        return self.home / "prefect"
+
+    @property
+    def mlflow_ui_url(self) -> str:
+        """Base URL of the MLflow UI that links in reports point at."""
+        return f"http://127.0.0.1:{self.mlflow_ui_port}"
+
+    @property
+    def local_prefect_api_url(self) -> str:
+        """API URL of the local Prefect server that `gridflow` starts."""
+        return f"http://127.0.0.1:{self.prefect_port}/api"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget cached settings (tests and the CLI change the environment)."""
+    get_settings.cache_clear()

@@ -1,0 +1,115 @@
+"""The promotion gate: a pure decision on whether a challenger replaces the champion."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class GateThresholds:
+    """How much better a challenger must be, on the use case's primary metric."""
+
+    metric: str = "mape"
+    greater_is_better: bool = False
+    # Relative improvement over the champion needed to promote; 0.01 = 1 % better.
+    min_relative_improvement: float = 0.01
+    # The challenger must also beat the naive baseline by this much (relative), champion or not.
+    min_improvement_over_baseline: float = 0.0
+
+
+@dataclass(frozen=True)
+class GateDecision:
+    """The gate's verdict with the numbers it was based on and a sentence saying why."""
+
+    promote: bool
+    metric: str
+    challenger: float
+    champion: float | None
+    baseline: float | None
+    challenger_version: str | None
+    champion_version: str | None
+    reason: str
+
+    @property
+    def action(self) -> str:
+        """`promote` or `reject`, as recorded in the audit table."""
+        return "promote" if self.promote else "reject"
+
+    def as_dict(self) -> dict:
+        """JSON-safe form for audit rows, tags and artifacts."""
+        return {**asdict(self), "action": self.action}
+
+
+def decide_promotion(
+    thresholds: GateThresholds,
+    challenger: float,
+    baseline: float | None,
+    champion: float | None = None,
+    challenger_version: str | None = None,
+    champion_version: str | None = None,
+) -> GateDecision:
+    """Promote only if the challenger beats the baseline and, when there is one, the champion.
+
+    All figures are the primary metric on the same evaluation window.
+    """
+    m = thresholds.metric
+
+    def verdict(promote: bool, reason: str) -> GateDecision:
+        return GateDecision(
+            promote, m, challenger, champion, baseline, challenger_version, champion_version, reason
+        )
+
+    if challenger is None or not math.isfinite(challenger):
+        return verdict(False, f"challenger {m} is not a finite number ({challenger}); nothing to compare")
+
+    if baseline is not None and math.isfinite(baseline):
+        needed = _target(baseline, thresholds.min_improvement_over_baseline, thresholds.greater_is_better)
+        if not _at_least_as_good(challenger, needed, thresholds.greater_is_better):
+            return verdict(
+                False,
+                f"challenger {m} {_fmt(challenger)} does not beat the naive baseline's "
+                f"{_fmt(baseline)} (needed {_fmt(needed)})",
+            )
+
+    if champion is None:
+        vs = f"beats the naive baseline's {_fmt(baseline)}" if baseline is not None else "is finite"
+        return verdict(True, f"no champion yet; challenger {m} {_fmt(challenger)} {vs}")
+
+    if not math.isfinite(champion):
+        return verdict(
+            True, f"champion {m} is not finite ({champion}); challenger {_fmt(challenger)} replaces it"
+        )
+
+    needed = _target(champion, thresholds.min_relative_improvement, thresholds.greater_is_better)
+    change = _relative_improvement(challenger, champion, thresholds.greater_is_better)
+    if _at_least_as_good(challenger, needed, thresholds.greater_is_better):
+        return verdict(
+            True,
+            f"challenger {m} {_fmt(challenger)} vs champion {_fmt(champion)}: {change:+.2%} better, "
+            f"at least the required {thresholds.min_relative_improvement:.2%}",
+        )
+    return verdict(
+        False,
+        f"challenger {m} {_fmt(challenger)} vs champion {_fmt(champion)}: {change:+.2%} better, "
+        f"short of the required {thresholds.min_relative_improvement:.2%}; champion stays",
+    )
+
+
+def _target(reference: float, relative: float, greater_is_better: bool) -> float:
+    return reference * (1 + relative) if greater_is_better else reference * (1 - relative)
+
+
+def _at_least_as_good(value: float, target: float, greater_is_better: bool) -> bool:
+    return value >= target if greater_is_better else value <= target
+
+
+def _relative_improvement(value: float, reference: float, greater_is_better: bool) -> float:
+    if reference == 0:
+        return 0.0
+    delta = (value - reference) if greater_is_better else (reference - value)
+    return delta / abs(reference)
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.4g}"

@@ -1,0 +1,227 @@
+"""The only module that imports MLflow: experiments, runs, registered models and aliases.
+
+Stages are deprecated in MLflow 3; gridflow uses the aliases `champion` and `challenger` only.
+MLflow keeps no alias history, so every alias move is also an audit row in the warehouse.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from gridflow.errors import RegistryError
+
+CHAMPION = "champion"
+CHALLENGER = "challenger"
+
+# Explicit requirements: MLflow's inference runs a subprocess per call (~4 s) and picks up test-only
+# packages. These are what a model server needs to load the flavours gridflow logs.
+_MODEL_REQUIREMENTS = ["xgboost-cpu>=3.0,<4", "scikit-learn>=1.5", "pandas>=2.2,<3.1"]
+
+
+@dataclass(frozen=True)
+class LoggedModel:
+    """A training run and the registered version it produced."""
+
+    run_id: str
+    experiment_id: str
+    model_name: str
+    version: str
+
+
+@dataclass(frozen=True)
+class ModelVersionInfo:
+    """One registered version with the aliases that point at it and its run's metrics."""
+
+    model_name: str
+    version: str
+    run_id: str | None
+    aliases: list[str] = field(default_factory=list)
+    metrics: dict[str, float] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+    created_at_ms: int | None = None
+
+
+def configure(tracking_uri: str) -> None:
+    """Point this process's MLflow client at the tracking store."""
+    import mlflow
+
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    mlflow.set_tracking_uri(tracking_uri)
+
+
+def ensure_experiment(name: str, artifact_location: str | None = None) -> str:
+    """The id of the experiment `name`, creating it (with its artifact folder) if needed."""
+    import mlflow
+
+    experiment = mlflow.get_experiment_by_name(name)
+    if experiment is not None:
+        return experiment.experiment_id
+    return mlflow.create_experiment(name, artifact_location=artifact_location)
+
+
+def log_challenger(
+    *,
+    model_name: str,
+    experiment_id: str,
+    model: Any,
+    params: dict[str, Any],
+    metrics: dict[str, float],
+    tags: dict[str, str],
+    training_frame: pd.DataFrame,
+    training_source: dict[str, str],
+    target: str,
+    input_example: pd.DataFrame,
+    artifacts: dict[str, Any] | None = None,
+    run_name: str | None = None,
+) -> LoggedModel:
+    """Log one training run (params, metrics, lineage, model with signature), register it and
+    point the `challenger` alias at the new version."""
+    import mlflow
+    from mlflow.data.code_dataset_source import CodeDatasetSource
+    from mlflow.models import infer_signature
+
+    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name) as run:
+        mlflow.log_params({k: _param(v) for k, v in params.items()})
+        mlflow.log_metrics({k: float(v) for k, v in metrics.items() if v is not None})
+        mlflow.set_tags(tags)
+        dataset = mlflow.data.from_pandas(
+            training_frame,
+            # The warehouse is no file or URL MLflow can resolve; its coordinates go in as tags.
+            source=CodeDatasetSource(tags=training_source),
+            name=f"{model_name}_training",
+            targets=target,
+        )
+        mlflow.log_input(dataset, context="training")
+        for artifact_name, payload in (artifacts or {}).items():
+            if isinstance(payload, str):
+                mlflow.log_text(payload, artifact_name)
+            else:
+                mlflow.log_dict(payload, artifact_name)
+        signature = infer_signature(input_example, _predict(model, input_example))
+        info = _flavor(model).log_model(
+            model,
+            name="model",
+            signature=signature,
+            input_example=input_example,
+            registered_model_name=model_name,
+            pip_requirements=_MODEL_REQUIREMENTS,
+        )
+        version = str(info.registered_model_version)
+    client = mlflow.MlflowClient()
+    client.set_registered_model_alias(model_name, CHALLENGER, version)
+    return LoggedModel(run.info.run_id, experiment_id, model_name, version)
+
+
+def alias_version(model_name: str, alias: str) -> ModelVersionInfo | None:
+    """The version an alias points at, or None when the model or alias does not exist."""
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    client = mlflow.MlflowClient()
+    try:
+        version = client.get_model_version_by_alias(model_name, alias)
+    except MlflowException:
+        return None
+    return _version_info(client, version)
+
+
+def set_alias(model_name: str, alias: str, version: str) -> None:
+    """Point `alias` at `version` (moving it if it pointed elsewhere)."""
+    import mlflow
+
+    mlflow.MlflowClient().set_registered_model_alias(model_name, alias, str(version))
+
+
+def tag_version(model_name: str, version: str, tags: dict[str, str]) -> None:
+    """Set tags on a model version (the gate's decision, an approver's comment)."""
+    import mlflow
+
+    client = mlflow.MlflowClient()
+    for key, value in tags.items():
+        client.set_model_version_tag(model_name, str(version), key, str(value)[:5000])
+
+
+def load_model(model_name: str, version: str) -> Any:
+    """Load a registered version as an MLflow pyfunc model."""
+    import mlflow
+
+    try:
+        return mlflow.pyfunc.load_model(f"models:/{model_name}/{version}")
+    except Exception as exc:  # MLflow raises several unrelated types for a missing model
+        raise RegistryError(f"cannot load {model_name} version {version}: {exc}") from exc
+
+
+def model_input_columns(model: Any) -> list[str]:
+    """The input column names of a pyfunc model's signature."""
+    schema = model.metadata.get_input_schema()
+    return [] if schema is None else list(schema.input_names())
+
+
+def list_models() -> list[dict[str, Any]]:
+    """Every registered model with its champion and challenger versions and their metrics."""
+    import mlflow
+
+    client = mlflow.MlflowClient()
+    out = []
+    for registered in client.search_registered_models():
+        aliases = dict(registered.aliases or {})
+        entry: dict[str, Any] = {"name": registered.name, "aliases": aliases}
+        for alias in (CHAMPION, CHALLENGER):
+            info = alias_version(registered.name, alias)
+            entry[alias] = None if info is None else {
+                "version": info.version,
+                "run_id": info.run_id,
+                "metrics": info.metrics,
+                "tags": info.tags,
+            }
+        out.append(entry)
+    return out
+
+
+def run_url(ui_base: str, experiment_id: str, run_id: str) -> str:
+    """Link to a run in the MLflow UI."""
+    return f"{ui_base.rstrip('/')}/#/experiments/{experiment_id}/runs/{run_id}"
+
+
+def _version_info(client: Any, version: Any) -> ModelVersionInfo:
+    metrics: dict[str, float] = {}
+    if version.run_id:
+        try:
+            metrics = dict(client.get_run(version.run_id).data.metrics)
+        except Exception:  # a version whose run was deleted still has an alias
+            metrics = {}
+    registered = client.get_registered_model(version.name)
+    aliases = [a for a, v in (registered.aliases or {}).items() if str(v) == str(version.version)]
+    return ModelVersionInfo(
+        model_name=version.name,
+        version=str(version.version),
+        run_id=version.run_id,
+        aliases=sorted(aliases),
+        metrics=metrics,
+        tags=dict(version.tags or {}),
+        created_at_ms=version.creation_timestamp,
+    )
+
+
+def _flavor(model: Any) -> Any:
+    import mlflow
+
+    module = type(model).__module__
+    if module.startswith("xgboost"):
+        return mlflow.xgboost
+    return mlflow.sklearn
+
+
+def _predict(model: Any, frame: pd.DataFrame) -> Any:
+    if hasattr(model, "predict_proba"):
+        return model.predict_proba(frame)
+    return model.predict(frame)
+
+
+def _param(value: Any) -> Any:
+    text = str(value)
+    return text if len(text) <= 6000 else text[:5997] + "..."

@@ -1,0 +1,1 @@
+"""Local service processes for the embedded default stack (no Docker needed)."""

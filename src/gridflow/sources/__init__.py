@@ -1,0 +1,1 @@
+"""Pure parsers that turn raw market files into gridflow's canonical frames."""

@@ -1,0 +1,89 @@
+"""What a use case is: the small spec the generic retrain flow needs to train, judge and promote."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from sqlalchemy.engine import Connection
+
+from gridflow.registry.gate import GateThresholds
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """A fitted estimator with the parameters it was fitted with."""
+
+    model: Any
+    params: dict[str, Any]
+    train_rows: int
+    train_start_utc: str
+    train_end_utc: str
+    fit_seconds: float
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Challenger, champion and baseline scored on the same evaluation window."""
+
+    window_start_utc: str
+    window_end_utc: str
+    rows: int
+    challenger: dict[str, float]
+    baseline: dict[str, float]
+    champion: dict[str, float] | None = None
+    champion_version: str | None = None
+    champion_note: str | None = None
+    backtest: list[dict[str, Any]] = field(default_factory=list)
+
+
+class UseCase(ABC):
+    """One model use case: dataset, validation suite, features, estimator, metrics and gate."""
+
+    name: str  # registered model name in MLflow
+    dataset: str  # warehouse dataset the training data comes from
+    suite: str  # expectation suite file in expectations/
+    target: str = "target"
+    gate: GateThresholds = GateThresholds()
+
+    @abstractmethod
+    def load_dataset(self, conn: Connection) -> pd.DataFrame:
+        """The raw training data from the warehouse."""
+
+    @abstractmethod
+    def validation_view(self, raw: pd.DataFrame) -> pd.DataFrame:
+        """The raw data as its expectation suite checks it."""
+
+    @abstractmethod
+    def build_features(self, raw: pd.DataFrame) -> pd.DataFrame:
+        """Feature rows with the target column; one row per prediction the model would make."""
+
+    @abstractmethod
+    def feature_columns(self) -> list[str]:
+        """The model's input columns, in order."""
+
+    @abstractmethod
+    def split(self, features: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Training rows and evaluation (holdout) rows, split by time."""
+
+    @abstractmethod
+    def fit(self, train: pd.DataFrame) -> Fitted:
+        """Fit the estimator on training rows."""
+
+    @abstractmethod
+    def score(self, holdout: pd.DataFrame, predictions: Any) -> dict[str, float]:
+        """The use case's metrics for predictions on holdout rows."""
+
+    @abstractmethod
+    def baseline_predictions(self, holdout: pd.DataFrame) -> Any:
+        """What a naive method predicts for the holdout rows; the gate's floor."""
+
+    def backtest(self, features: pd.DataFrame) -> pd.DataFrame:
+        """Optional rolling-origin backtest, one row per fold; empty when not defined."""
+        return pd.DataFrame()
+
+    def params(self) -> dict[str, Any]:
+        """Configuration worth recording with the run (split dates, horizon, thresholds)."""
+        return {}

@@ -1,0 +1,27 @@
+"""Configuration of each use case: plain pydantic models, cheap to import with the settings."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class LoadForecastConfig(BaseModel):
+    """Knobs of the load forecast (env: `GRIDFLOW_LOAD_FORECAST__<FIELD>`)."""
+
+    zone: str | None = Field(default=None, description="Zone to train on; None = every zone.")
+    market_tz: str = Field(default="America/New_York", description="Market time zone of the zone's load.")
+    issue_hour_local: int = Field(default=10, ge=0, le=23, description="Forecast issue hour, D-1.")
+    holdout_start: date = Field(
+        default=date(2015, 1, 1), description="First local date of the evaluation window."
+    )
+    holdout_days: int | None = Field(
+        default=None, description="Use the last N days as holdout instead of holdout_start."
+    )
+    train_start: date | None = Field(default=None, description="Ignore data before this date.")
+    backtest_folds: int = Field(default=4, ge=0)
+    backtest_test_days: int = Field(default=91, ge=7)
+    min_relative_improvement: float = Field(default=0.01, ge=0.0)
+    xgb_params: dict[str, Any] = Field(default_factory=dict, description="Overrides of defaults.")

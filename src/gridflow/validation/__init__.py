@@ -1,0 +1,1 @@
+"""Data validation: expectation suites kept as files, run with Great Expectations."""

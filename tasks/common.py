@@ -1,0 +1,82 @@
+"""Defaults shared by every gridflow task: persisted results, retry policy, store handles."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from dataclasses import dataclass
+
+from prefect.cache_policies import RUN_ID, TASK_SOURCE, CachePolicy
+from sqlalchemy.engine import Engine
+
+from gridflow.config import get_settings
+from gridflow.fingerprint import fingerprint
+from gridflow.transient import is_transient
+
+
+def retry_on_transient(task: Any, task_run: Any, state: Any) -> bool:
+    """Prefect retry condition: retry connection and timeout errors, never bad data."""
+    try:
+        state.result(raise_on_failure=True)
+    except BaseException as exc:  # the state's stored exception is re-raised here
+        return is_transient(exc)
+    return False
+
+
+@dataclass
+class ContentInputs(CachePolicy):
+    """Cache key from the content of the task's inputs (see gridflow.fingerprint for why)."""
+
+    def compute_key(self, task_ctx: Any, inputs: dict[str, Any], flow_parameters: dict[str, Any],
+                    **kwargs: Any) -> str | None:
+        """Fingerprint of every input, by name."""
+        return fingerprint(inputs or {}) if inputs else None
+
+
+# Inputs + task source + flow run id: a Retry of the same flow run finds the results of tasks that
+# already succeeded and skips them, while a new run (new data may have landed) recomputes.
+RETRY_SAFE_CACHE = ContentInputs() + TASK_SOURCE + RUN_ID
+
+WORK = {
+    "persist_result": True,
+    "cache_policy": RETRY_SAFE_CACHE,
+    "retries": 2,
+    "retry_delay_seconds": [2, 10],
+    "retry_condition_fn": retry_on_transient,
+}
+# Small decision/report steps: cheap to redo, but persisted so a retried run shows them as cached.
+LIGHT = {"persist_result": True, "cache_policy": RETRY_SAFE_CACHE}
+
+
+@cache
+def warehouse() -> Engine:
+    """The process-wide warehouse engine, migrated to the latest schema on first use."""
+    from gridflow.warehouse.engine import make_engine, upgrade
+
+    engine = make_engine(get_settings().warehouse_url)
+    upgrade(engine)
+    return engine
+
+
+@cache
+def mlflow_ready() -> str:
+    """Configure MLflow for this process once; returns the tracking URI."""
+    from gridflow.registry import mlflow_registry
+
+    uri = get_settings().mlflow_tracking_uri
+    mlflow_registry.configure(uri)
+    return uri
+
+
+def log() -> Any:
+    """The run logger inside a flow or task run; a plain logger when a task body runs bare."""
+    import logging
+
+    from prefect import get_run_logger
+    from prefect.exceptions import MissingContextError
+
+    try:
+        return get_run_logger()
+    except MissingContextError:
+        return logging.getLogger("gridflow")

@@ -1,0 +1,125 @@
+"""An operator's Retry of a failed retrain run re-executes only the failed task and what follows.
+
+The run is executed by a real `gridflow serve` process and retried through the API exactly as the
+Prefect UI's Retry button does it (state Scheduled/AwaitingRetry, forced).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import write_pjme_excerpt
+
+pytestmark = pytest.mark.integration
+
+
+async def _wait_final(client, flow_run_id, timeout=420):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run = await client.read_flow_run(flow_run_id)
+        if run.state is not None and run.state.is_final():
+            return run
+        await asyncio.sleep(1)
+    raise AssertionError(f"flow run {flow_run_id} not final after {timeout} s: {run.state}")
+
+
+async def _wait_deployment(client, name, process, timeout=120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the serve process died"
+        try:
+            return await client.read_deployment_by_name(name)
+        except Exception:
+            await asyncio.sleep(1)
+    raise AssertionError(f"deployment {name} never appeared")
+
+
+async def _task_states(client, flow_run_id) -> dict[str, list[str]]:
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    runs = await client.read_task_runs(
+        flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
+    )
+    states: dict[str, list[str]] = {}
+    for run in sorted(runs, key=lambda r: r.created):
+        states.setdefault(run.name, []).append(run.state.name)
+    return states
+
+
+def test_retry_of_failed_retrain_skips_finished_tasks(gridflow_env, tmp_path):
+    import mlflow
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.objects import StateType
+    from prefect.states import State
+
+    from flows.ingest_pjm_load import ingest_pjm_load
+    from tasks.common import warehouse
+
+    ingest_pjm_load(str(write_pjme_excerpt(tmp_path / "pjme.csv", "2013-01-01", "2016-01-01")))
+    # A real fault where the last real step writes: the audit table refuses inserts.
+    with warehouse().begin() as conn:
+        conn.execute(sa.text(
+            "CREATE TRIGGER audit_down BEFORE INSERT ON promotion_audit "
+            "BEGIN SELECT RAISE(ABORT, 'audit store unavailable (injected by test)'); END"
+        ))
+
+    env = {**os.environ, **gridflow_env, "PREFECT_RUNNER_POLL_FREQUENCY": "1"}
+    log = (tmp_path / "serve.log").open("wb")
+    serve = subprocess.Popen([sys.executable, "-m", "gridflow.cli", "serve"], env=env,
+                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    async def scenario():
+        async with get_client() as client:
+            deployment = await _wait_deployment(client, "retrain/load-forecast", serve)
+            created = await client.create_flow_run_from_deployment(
+                deployment.id, parameters={"model": "load_forecast", "trigger": "test: retry"}
+            )
+            failed = await _wait_final(client, created.id)
+            first = await _task_states(client, created.id)
+
+            with warehouse().begin() as conn:
+                conn.execute(sa.text("DROP TRIGGER audit_down"))
+            # What the UI's Retry button sends.
+            await client.set_flow_run_state(
+                created.id,
+                State(type=StateType.SCHEDULED, name="AwaitingRetry", message="Retry from the UI"),
+                force=True,
+            )
+            retried = await _wait_final(client, created.id)
+            return failed, first, retried, await _task_states(client, created.id)
+
+    try:
+        failed, first, retried, after = asyncio.run(scenario())
+    finally:
+        os.killpg(serve.pid, signal.SIGTERM)
+        serve.wait(timeout=30)
+        log.close()
+
+    assert failed.state.type == StateType.FAILED, (tmp_path / "serve.log").read_text()[-3000:]
+    assert first["apply-decision-load_forecast"] == ["Failed"]
+    assert first["train-challenger-load_forecast"] == ["Completed"]
+    assert retried.state.type == StateType.COMPLETED, (tmp_path / "serve.log").read_text()[-3000:]
+    assert retried.run_count == 2
+
+    # Every task that had succeeded was served from its persisted result, not executed again.
+    for name in ("load-training-data-load_forecast", "build-features-load_forecast",
+                 "train-challenger-load_forecast", "backtest-load_forecast",
+                 "evaluate-load_forecast", "register-challenger-load_forecast"):
+        assert after[name] == ["Completed", "Cached"], (name, after[name])
+    assert after["apply-decision-load_forecast"] == ["Failed", "Completed"]
+
+    # Real effects counted in the stores: one MLflow run, one model version, one audit row.
+    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'gridflow' / 'mlflow.db'}")
+    assert len(mlflow.search_runs(experiment_names=["load_forecast"])) == 1
+    assert len(mlflow.MlflowClient().search_model_versions("name='load_forecast'")) == 1
+    with warehouse().connect() as conn:
+        actions = conn.execute(sa.text("SELECT action FROM promotion_audit")).scalars().all()
+    assert actions == ["promote"]

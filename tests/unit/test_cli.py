@@ -1,0 +1,24 @@
+"""The CLI starts fast and lists its verbs without touching any store."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from typer.testing import CliRunner
+
+from gridflow.cli import app
+
+
+def test_help_lists_every_verb():
+    result = CliRunner().invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for verb in ("demo", "ingest", "retrain", "models", "rollback", "history", "serve", "server"):
+        assert verb in result.output
+
+
+def test_help_does_not_import_heavy_libraries():
+    code = ("import sys; from gridflow.cli import app; "
+            "print(sorted(m for m in ('prefect', 'mlflow', 'great_expectations', 'xgboost') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

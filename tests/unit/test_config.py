@@ -1,0 +1,28 @@
+"""Settings: embedded defaults under one folder, every store overridable by URL."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from gridflow.config import Settings
+
+
+def test_embedded_defaults_live_under_home(tmp_path):
+    settings = Settings(home=tmp_path / "state")
+    assert settings.warehouse_url == f"sqlite:///{tmp_path / 'state' / 'warehouse.db'}"
+    assert settings.mlflow_tracking_uri == f"sqlite:///{tmp_path / 'state' / 'mlflow.db'}"
+    assert settings.mlflow_artifact_root.startswith("file://")
+    assert settings.prefect_api_url is None
+    assert settings.local_prefect_api_url == "http://127.0.0.1:4200/api"
+
+
+def test_environment_overrides_with_prefix_and_nesting(monkeypatch, tmp_path):
+    monkeypatch.setenv("GRIDFLOW_HOME", str(tmp_path))
+    monkeypatch.setenv("GRIDFLOW_WAREHOUSE_URL", "postgresql+psycopg://u@db/gridflow")
+    monkeypatch.setenv("GRIDFLOW_LOAD_FORECAST__HOLDOUT_START", "2016-03-01")
+    monkeypatch.setenv("GRIDFLOW_LOAD_FORECAST__MIN_RELATIVE_IMPROVEMENT", "0.05")
+    settings = Settings()
+    assert settings.warehouse_url == "postgresql+psycopg://u@db/gridflow"
+    assert settings.load_forecast.holdout_start == date(2016, 3, 1)
+    assert settings.load_forecast.min_relative_improvement == 0.05
+    assert settings.home == tmp_path.resolve()
