@@ -15,6 +15,7 @@ def main() -> None:
     """Parse arguments, set up isolated stores, run the benchmarks, print the table."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     parser.add_argument("--rows", type=int, default=1_000_000, help="synthetic hourly rows")
+    parser.add_argument("--repeats", type=int, default=2, help="measured runs per side (best is kept)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="gridflow-bench-") as tmp:
@@ -32,7 +33,7 @@ def main() -> None:
         try:
             from benchmarks import retrain_overhead
 
-            rows = retrain_overhead.run(workdir, args.rows)
+            rows = retrain_overhead.run(workdir, args.rows, args.repeats)
         finally:
             stop(server)
     print_table(rows)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from prefect import flow
+from prefect.runtime import flow_run
 
 from tasks.ingest import (
     IngestSummary,
@@ -15,7 +18,11 @@ from tasks.ingest import (
 )
 
 
-@flow(name="ingest-pjm-load", flow_run_name="ingest-pjm-load", log_prints=True)
+def _run_name() -> str:
+    return f"ingest-pjm-load-{Path(flow_run.parameters['path']).name}"
+
+
+@flow(name="ingest-pjm-load", flow_run_name=_run_name, log_prints=True)
 def ingest_pjm_load(path: str) -> IngestSummary:
     """Load one PJM hourly load CSV into the warehouse, once, and only if it passes its suite."""
     ticket = open_ingest(path, dataset="pjm_load", source="pjm_load_csv")

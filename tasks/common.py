@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
-
-from dataclasses import dataclass
 
 from prefect.cache_policies import RUN_ID, TASK_SOURCE, CachePolicy
 from sqlalchemy.engine import Engine
@@ -39,6 +38,7 @@ class ContentInputs(CachePolicy):
 RETRY_SAFE_CACHE = ContentInputs() + TASK_SOURCE + RUN_ID
 
 WORK = {
+    "tags": ["gridflow"],
     "persist_result": True,
     "cache_policy": RETRY_SAFE_CACHE,
     "retries": 2,
@@ -46,7 +46,7 @@ WORK = {
     "retry_condition_fn": retry_on_transient,
 }
 # Small decision/report steps: cheap to redo, but persisted so a retried run shows them as cached.
-LIGHT = {"persist_result": True, "cache_policy": RETRY_SAFE_CACHE}
+LIGHT = {"tags": ["gridflow"], "persist_result": True, "cache_policy": RETRY_SAFE_CACHE}
 
 
 @cache

@@ -12,7 +12,10 @@ from sqlalchemy import inspect, text
 from gridflow.warehouse.engine import alembic_config, make_engine, upgrade
 from gridflow.warehouse.tables import metadata
 
-TABLES = {"load_observation", "ingest_ledger", "promotion_audit"}
+TABLES = {
+    "load_observation", "ingest_ledger", "promotion_audit",
+    "market_price", "market_quantity", "meter_interval", "source_document", "ingest_watermark",
+}
 
 
 def _head() -> str:

@@ -177,3 +177,19 @@ def test_no_staging_tables_are_left_behind(db, make_load_frame):
         upsert_frame(conn, load_observation, frame, KEY)
         upsert_frame(conn, load_observation, frame, KEY)
         assert conn.execute(text(query)).scalar_one() == 0
+
+
+def test_update_where_keeps_rows_that_fail_the_condition(db, make_load_frame):
+    frame = _with_audit_columns(make_load_frame(zones=("A",), hours=4))
+    verified = frame.assign(is_verified=True)
+    with db.begin() as conn:
+        upsert_frame(conn, load_observation, verified, KEY)
+        # A preliminary re-send must not replace verified readings; a verified correction may.
+        never_downgrade = lambda table, new: new.is_verified | ~table.c.is_verified  # noqa: E731
+        prelim = frame.assign(is_verified=False, load_mw=frame.load_mw + 1000)
+        upsert_frame(conn, load_observation, prelim, KEY, update_where=never_downgrade)
+        assert list(_stored(conn).load_mw) == list(frame.load_mw)
+        corrected = frame.assign(is_verified=True, load_mw=frame.load_mw + 5)
+        upsert_frame(conn, load_observation, corrected, KEY, update_where=never_downgrade)
+        assert list(_stored(conn).load_mw) == list(frame.load_mw + 5)
+        assert _count(conn) == 4

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import warnings
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -38,8 +39,7 @@ def load_suite_dict(name: str, directory: Path | None = None) -> dict[str, Any]:
 
 def validate_frame(frame: pd.DataFrame, suite_name: str, directory: Path | None = None) -> ValidationReport:
     """Run the suite file on the frame and return a plain report (never raises on failure)."""
-    import great_expectations as gx
-
+    gx = _import_gx()
     suite_dict = load_suite_dict(suite_name, directory)
     with _LOCK:
         context = _context()
@@ -56,9 +56,17 @@ def validate_frame(frame: pd.DataFrame, suite_name: str, directory: Path | None 
     )
 
 
+def _import_gx():
+    # GX 1.x imports the deprecated sre_* modules; their warnings say nothing about our data.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+        import great_expectations as gx
+    return gx
+
+
 @cache
 def _context():
-    import great_expectations as gx
+    gx = _import_gx()
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")

@@ -69,6 +69,8 @@ load_observation = Table(
     Column("interval_start_local", WallClockDateTime, nullable=False),
     Column("is_dst", Boolean, nullable=False),
     Column("load_mw", Float, nullable=False),
+    # PJM metered load is preliminary first and verified later; NULL where the source has no flag.
+    Column("is_verified", Boolean, nullable=True),
     Column("ingest_id", Integer, ForeignKey("ingest_ledger.id"), nullable=True),
     Column("updated_at", UTCDateTime, nullable=False),
     # Lets an operator find (or purge) everything one ingest wrote.
@@ -91,4 +93,82 @@ promotion_audit = Table(
     Column("mlflow_run_id", String(64), nullable=True),
     CheckConstraint(_in("action", AUDIT_ACTIONS), name="action"),
     Index(None, "model_name", "id"),
+)
+
+# ---- Source tables (revision 0002) -------------------------------------------------------------
+
+METER_CHANNELS = ("consumption", "generation")
+
+market_price = Table(
+    "market_price",
+    metadata,
+    Column("market", String(32), primary_key=True),  # e.g. ERCOT_DAM, PJM_DA
+    Column("node", String(128), primary_key=True),  # settlement point / pnode
+    Column("interval_start_utc", UTCDateTime, primary_key=True),
+    Column("interval_minutes", Integer, nullable=False),
+    Column("interval_start_local", WallClockDateTime, nullable=False),
+    Column("is_dst", Boolean, nullable=False),
+    Column("price_usd_per_mwh", Float, nullable=False),
+    Column("ingest_id", Integer, ForeignKey("ingest_ledger.id"), nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index(None, "ingest_id"),
+)
+
+market_quantity = Table(
+    "market_quantity",
+    metadata,
+    Column("market", String(32), primary_key=True),
+    Column("series", String(64), primary_key=True),  # e.g. dam_total_energy_sold
+    Column("interval_start_utc", UTCDateTime, primary_key=True),
+    Column("interval_minutes", Integer, nullable=False),
+    Column("interval_start_local", WallClockDateTime, nullable=False),
+    Column("is_dst", Boolean, nullable=False),
+    Column("value", Float, nullable=False),
+    Column("unit", String(16), nullable=False),
+    Column("ingest_id", Integer, ForeignKey("ingest_ledger.id"), nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index(None, "ingest_id"),
+)
+
+meter_interval = Table(
+    "meter_interval",
+    metadata,
+    Column("meter_id", String(64), primary_key=True),  # ESIID or service point
+    Column("channel", String(16), primary_key=True),
+    Column("interval_start_utc", UTCDateTime, primary_key=True),
+    Column("interval_minutes", Integer, nullable=False),
+    Column("interval_start_local", WallClockDateTime, nullable=False),
+    Column("is_dst", Boolean, nullable=False),
+    Column("kwh", Float, nullable=False),
+    Column("is_estimated", Boolean, nullable=False),
+    # Ledger id of the file that wrote the row: a later file wins, unless it would replace an
+    # actual reading by an estimate.
+    Column("ingest_id", Integer, ForeignKey("ingest_ledger.id"), nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+    CheckConstraint(_in("channel", METER_CHANNELS), name="channel"),
+    Index(None, "ingest_id"),
+)
+
+source_document = Table(
+    "source_document",
+    metadata,
+    Column("source", String(64), primary_key=True),  # e.g. ercot_mis
+    Column("doc_id", String(64), primary_key=True),
+    Column("report", String(64), nullable=False),  # report type id or feed
+    Column("name", Text, nullable=False),  # constructed name: a re-publication keeps it
+    Column("published_at", UTCDateTime, nullable=True),
+    Column("ingest_id", Integer, ForeignKey("ingest_ledger.id"), nullable=True),
+    Column("superseded_by", String(64), nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index(None, "source", "name"),
+)
+
+ingest_watermark = Table(
+    "ingest_watermark",
+    metadata,
+    Column("source", String(64), primary_key=True),  # e.g. pjm_api
+    Column("stream", String(128), primary_key=True),  # e.g. hrl_load_metered/AE
+    Column("watermark_utc", UTCDateTime, nullable=False),  # everything before it is loaded
+    Column("details", JSONType, nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
 )

@@ -24,6 +24,8 @@ from gridflow.warehouse.types import UTCDateTime
 
 # Large enough to amortize statement overhead, small enough to keep each batch's memory modest.
 BATCH_SIZE = 10_000
+# (target table, the proposed row as `excluded`) -> SQL condition for updating an existing row.
+UpdateWhere = Callable[[Table, Any], Any]
 
 _SHOW_DUPLICATES = 5
 
@@ -124,12 +126,14 @@ def _sqlite_upsert(
     key: list[str],
     update_columns: list[str],
     batch_size: int,
+    update_where: UpdateWhere | None = None,
 ) -> int:
     stmt = sqlite.insert(table)
     if update_columns:
         stmt = stmt.on_conflict_do_update(
             index_elements=[table.c[k] for k in key],
             set_={c: stmt.excluded[c] for c in update_columns},
+            where=None if update_where is None else update_where(table, stmt.excluded),
         )
     else:
         stmt = stmt.on_conflict_do_nothing(index_elements=[table.c[k] for k in key])
@@ -159,6 +163,7 @@ def _postgresql_upsert(
     data: list[list[Any]],
     key: list[str],
     update_columns: list[str],
+    update_where: UpdateWhere | None = None,
 ) -> int:
     prep = conn.dialect.identifier_preparer
     _apply_bind_processors(conn, table, columns, data)
@@ -187,6 +192,7 @@ def _postgresql_upsert(
         stmt = stmt.on_conflict_do_update(
             index_elements=index_elements,
             set_={c: stmt.excluded[c] for c in update_columns},
+            where=None if update_where is None else update_where(table, stmt.excluded),
         )
     else:
         stmt = stmt.on_conflict_do_nothing(index_elements=index_elements)
@@ -203,10 +209,13 @@ def upsert_frame(
     update_columns: list[str] | None = None,
     *,
     batch_size: int = BATCH_SIZE,
+    update_where: UpdateWhere | None = None,
 ) -> int:
     """Insert `frame` into `table`, updating rows whose `key` exists; returns rows written.
 
     `update_columns` defaults to every non-key column of the frame; `[]` inserts new keys only.
+    `update_where(table, excluded)` returns a condition an existing row must meet to be updated
+    (e.g. "never replace a verified reading by a preliminary one"); rows failing it are kept.
     Raises DuplicateKeyError, before writing anything, when the frame repeats a key.
     Runs inside the caller's transaction; commit is the caller's decision.
     """
@@ -223,7 +232,7 @@ def upsert_frame(
     data = [_column_values(frame[c]) for c in columns]
     dialect = conn.dialect.name
     if dialect == "sqlite":
-        return _sqlite_upsert(conn, table, columns, data, key, update_columns, batch_size)
+        return _sqlite_upsert(conn, table, columns, data, key, update_columns, batch_size, update_where)
     if dialect == "postgresql":
-        return _postgresql_upsert(conn, table, columns, data, key, update_columns)
+        return _postgresql_upsert(conn, table, columns, data, key, update_columns, update_where)
     raise NotImplementedError(f"upsert_frame supports sqlite and postgresql, not {dialect!r}")
