@@ -73,7 +73,7 @@ def parse_load_file(ticket: IngestTicket) -> pjm_load_csv.ParseResult:
     try:
         return pjm_load_csv.detect_and_parse(Path(ticket.path))
     except ParseError as exc:
-        _quarantine(ticket, reason=str(exc), details={"parse_error": exc.detail})
+        quarantine(ticket, reason=str(exc), details={"parse_error": exc.detail})
         raise
 
 
@@ -91,7 +91,7 @@ def load_or_quarantine(
 ) -> IngestSummary:
     """Upsert a valid batch and close its ledger row in one transaction; quarantine an invalid one."""
     if not report.success:
-        _quarantine(ticket, reason=report.reason, details=report.as_dict())
+        quarantine(ticket, reason=report.reason, details=report.as_dict())
         raise ValidationFailed(ticket.dataset, [fl.as_dict() for fl in report.failures], ticket.ledger_id)
     # One transaction: a crash halfway leaves neither rows nor a `loaded` ledger entry behind.
     with warehouse().begin() as conn:
@@ -129,12 +129,19 @@ def skipped_summary(ticket: IngestTicket) -> IngestSummary:
                          reason=f"same content already loaded by ledger id {ticket.already_loaded_by}")
 
 
-def _quarantine(ticket: IngestTicket, reason: str, details: dict) -> None:
-    # Keep a copy of the rejected file beside its ledger id; the operator's original stays put.
+def quarantine(ticket: IngestTicket, reason: str, details: dict, move: bool = False) -> Path:
+    """Set a rejected file aside under the quarantine folder, record why, and announce it.
+
+    `move=False` keeps the operator's original in place (a file named on the command line);
+    `move=True` takes it out of a drop folder so the next scan does not see it again.
+    """
     folder = get_settings().quarantine_dir / ticket.dataset
     folder.mkdir(parents=True, exist_ok=True)
     kept = folder / f"{ticket.ledger_id}-{Path(ticket.path).name}"
-    shutil.copy2(ticket.path, kept)
+    if move:
+        shutil.move(ticket.path, kept)
+    else:
+        shutil.copy2(ticket.path, kept)
     with warehouse().begin() as conn:
         ledger.finish_ingest(conn, ticket.ledger_id, "quarantined", reason=reason,
                              details={**details, "kept_at": str(kept)})
@@ -144,3 +151,4 @@ def _quarantine(ticket: IngestTicket, reason: str, details: dict) -> None:
         payload={"ledger_id": ticket.ledger_id, "file": ticket.path, "reason": reason[:2000]},
     )
     log().error("quarantined %s (ledger id %s): %s", ticket.path, ticket.ledger_id, reason)
+    return kept

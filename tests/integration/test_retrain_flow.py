@@ -46,7 +46,8 @@ def test_ingest_then_retrain_promotes_then_keeps_champion(gridflow_env, tmp_path
     evaluation = result["evaluation"]
     assert evaluation.challenger["mape"] < evaluation.baseline["mape"]
 
-    second = retrain(model="load_forecast", trigger="test: second")
+    second_state = retrain(model="load_forecast", trigger="test: second", return_state=True)
+    second = second_state.result()
     # Same data, same estimator: the challenger cannot be 1 % better than the champion.
     assert second["decision"]["action"] == "reject", second["decision"]["reason"]
     assert "champion stays" in second["decision"]["reason"]
@@ -65,12 +66,15 @@ def test_ingest_then_retrain_promotes_then_keeps_champion(gridflow_env, tmp_path
     assert entry["challenger"]["version"] == second["version"]
     assert entry["champion"]["metrics"]["holdout_mape"] == pytest.approx(evaluation.challenger["mape"])
 
+    run_ids = [state.state_details.flow_run_id, second_state.state_details.flow_run_id]
+
     async def artifacts():
-        from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+        from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterKey
 
         async with get_client() as client:
             return await client.read_artifacts(
-                artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["load-forecast-evaluation"]))
+                artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["load-forecast-evaluation"]),
+                                               flow_run_id=ArtifactFilterFlowRunId(any_=run_ids))
             )
 
     import asyncio
