@@ -39,7 +39,8 @@ def prefect_server(tmp_path_factory) -> Iterator[str]:
     try:
         yield server.api_url
     finally:
-        stop(server)
+        # A test server holds nothing worth a graceful shutdown.
+        stop(server, timeout=3)
 
 
 def write_pjme_excerpt(path: Path, start: str, end: str) -> Path:
@@ -58,6 +59,7 @@ def gridflow_env(tmp_path, monkeypatch, prefect_server) -> Iterator[dict[str, st
     """
     from prefect.settings import (
         PREFECT_API_URL,
+        PREFECT_LOGGING_TO_API_ENABLED,
         PREFECT_RESULTS_LOCAL_STORAGE_PATH,
         PREFECT_RESULTS_PERSIST_BY_DEFAULT,
         temporary_settings,
@@ -84,6 +86,9 @@ def gridflow_env(tmp_path, monkeypatch, prefect_server) -> Iterator[dict[str, st
         monkeypatch.setenv(key, value)
     with temporary_settings(updates={
         PREFECT_API_URL: prefect_server,
+        # In-process runs keep their logs local: the API log handler otherwise retries for a
+        # minute against the server the session has already stopped.
+        PREFECT_LOGGING_TO_API_ENABLED: False,
         PREFECT_RESULTS_PERSIST_BY_DEFAULT: True,
         PREFECT_RESULTS_LOCAL_STORAGE_PATH: str(home / "prefect" / "results"),
     }):

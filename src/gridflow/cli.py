@@ -54,16 +54,76 @@ def _fail(exc: Exception) -> None:
 
 
 @ingest_app.command("pjm")
-def ingest_pjm(file: Annotated[Path, typer.Option("--file", exists=True, dir_okay=False, help="CSV export")]):
-    """Ingest a PJM hourly load CSV (Data Miner 2 `hrl_load_metered` export or the Kaggle file)."""
+def ingest_pjm(
+    file: Annotated[Path | None, typer.Option("--file", exists=True, dir_okay=False,
+                                              help="a Data Miner 2 CSV export or Kaggle-format file")] = None,
+    feed: Annotated[str, typer.Option(help="Data Miner 2 feed (API mode)")] = "hrl_load_metered",
+    zone: Annotated[list[str] | None, typer.Option("--zone", help="zone(s); repeat the option")] = None,
+    start: Annotated[str | None, typer.Option(help="first day (YYYY-MM-DD) when there is no watermark")] = None,
+    end: Annotated[str | None, typer.Option(help="last day (YYYY-MM-DD); default: now")] = None,
+    base_url: Annotated[str | None, typer.Option(help="API base URL (default: api.pjm.com)")] = None,
+):
+    """PJM hourly load: a CSV export with --file, otherwise the Data Miner 2 API (key: PJM_API_KEY)."""
     _bootstrap()
-    from flows.ingest_pjm_load import ingest_pjm_load
-
     try:
-        summary = ingest_pjm_load(str(file))
+        if file is not None:
+            from flows.ingest_pjm_load import ingest_pjm_load
+
+            summary = ingest_pjm_load(str(file))
+            typer.echo(f"{summary.status}: {summary.rows_written} rows written ({summary.reason})")
+            return
+        from flows.ingest_pjm import ingest_pjm as ingest_pjm_flow
+
+        result = ingest_pjm_flow(feed=feed, zones=zone, start=start, end=end, base_url=base_url)
+        typer.echo(_describe(result))
     except GridflowError as exc:
         _fail(exc)
-    typer.echo(f"{summary.status}: {summary.rows_written} rows written ({summary.reason})")
+
+
+@ingest_app.command("ercot")
+def ingest_ercot(
+    report: Annotated[str, typer.Option(help="report key, e.g. dam_spp, dam_energy_sold, actual_load")] = "dam_spp",
+    base_url: Annotated[str | None, typer.Option(help="MIS base URL (default: www.ercot.com)")] = None,
+    settlement_point: Annotated[list[str] | None, typer.Option("--settlement-point", help="keep only these")] = None,
+    max_documents: Annotated[int | None, typer.Option(help="load at most N new documents")] = None,
+):
+    """ERCOT MIS report documents not loaded before (listing, ZIP download, CSV)."""
+    _bootstrap()
+    from flows.ingest_ercot import ingest_ercot as ingest_ercot_flow
+
+    try:
+        result = ingest_ercot_flow(report=report, base_url=base_url, settlement_points=settlement_point,
+                                   max_documents=max_documents)
+    except GridflowError as exc:
+        _fail(exc)
+    typer.echo(_describe(result))
+
+
+@ingest_app.command("meters")
+def ingest_meters(
+    folder: Annotated[Path, typer.Option("--folder", exists=True, file_okay=False, help="drop folder")],
+    pattern: Annotated[str, typer.Option(help="file name pattern")] = "*.csv",
+):
+    """Smart-meter interval files in a drop folder (SMT, timestamp/kWh, Green Button CSV)."""
+    _bootstrap()
+    from flows.ingest_smart_meter import ingest_smart_meter
+
+    try:
+        report = ingest_smart_meter(str(folder), pattern)
+    except GridflowError as exc:
+        _fail(exc)
+    typer.echo(f"{len(report.files)} files: {report.count('loaded')} loaded, {report.count('skipped')} skipped, "
+               f"{report.count('quarantined')} quarantined; {report.rows_written} rows written")
+
+
+def _describe(result: Any) -> str:
+    """One line from an ingestion summary dataclass: its counters, whatever the source."""
+    from dataclasses import asdict, is_dataclass
+
+    if not is_dataclass(result):
+        return str(result)
+    fields = {k: v for k, v in asdict(result).items() if isinstance(v, int | float | str) and v not in ("", None)}
+    return ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in fields.items())
 
 
 @app.command()

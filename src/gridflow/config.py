@@ -13,7 +13,7 @@ from pathlib import Path
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from gridflow.usecases.configs import LoadForecastConfig
+from gridflow.usecases.configs import ErcotConfig, LoadForecastConfig
 
 DEFAULT_HOME = Path(".gridflow")
 
@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     mlflow_ui_port: int = Field(default=5000, description="Port of the local MLflow UI.")
     actor: str = Field(default="gridflow", description="Recorded as the actor of automatic decisions.")
     load_forecast: LoadForecastConfig = Field(default_factory=LoadForecastConfig)
+    ercot: ErcotConfig = Field(default_factory=ErcotConfig)
 
     @model_validator(mode="after")
     def _fill_embedded_defaults(self) -> Settings:

@@ -92,13 +92,13 @@ def parse_kaggle_hourly(path_or_buffer: PathOrBuffer, source: str | None = None)
     local = pd.DatetimeIndex(labels - _HOUR)  # hour-ending label -> interval start
     utc, keep = _resolve_kaggle_local_times(local, lines, label_text, mw, src, issues)
 
-    frame = _canonical_frame(
+    frame = canonical_load_frame(
         zone=np.full(int(keep.sum()), zone, dtype=object),
         utc=utc[keep],
         local=local[keep],
         mw=mw[keep],
     )
-    issues.extend(_gap_issues(frame))
+    issues.extend(gap_issues(frame))
     return ParseResult(frame=frame, issues=issues, rows_read=len(body))
 
 
@@ -159,7 +159,7 @@ def parse_dataminer_hrl_load_metered(
         }
     )
     issues: list[str] = []
-    rows = _dedupe_dataminer(rows, issues)
+    rows = dedupe_load_area_rows(rows, issues)
 
     if level == "load_area":
         clash = rows.duplicated(["load_area", "utc"], keep=False)
@@ -173,16 +173,16 @@ def parse_dataminer_hrl_load_metered(
             )
         out = rows.assign(zone=rows["load_area"])
     else:
-        out = _sum_load_areas(rows, issues)
+        out = sum_load_areas(rows, issues)
 
-    frame = _canonical_frame(
+    frame = canonical_load_frame(
         zone=out["zone"].to_numpy(dtype=object),
         utc=pd.DatetimeIndex(out["utc"].to_numpy().view("datetime64[ns]")).tz_localize("UTC"),
         local=pd.DatetimeIndex(out["local"].to_numpy()),
         mw=out["mw"].to_numpy(dtype="float64"),
         is_dst=out["is_dst"].to_numpy(dtype=bool),
     )
-    issues.extend(_gap_issues(frame))
+    issues.extend(gap_issues(frame))
     return ParseResult(frame=frame, issues=issues, rows_read=len(body))
 
 
@@ -453,7 +453,7 @@ def _resolve_kaggle_local_times(
     return utc, ~dropped
 
 
-def _dedupe_dataminer(rows: pd.DataFrame, issues: list[str]) -> pd.DataFrame:
+def dedupe_load_area_rows(rows: pd.DataFrame, issues: list[str]) -> pd.DataFrame:
     """Keep one row per (utc, zone, load_area): verified beats unverified, then last line."""
     key = ["utc", "zone", "load_area"]
     if not rows.duplicated(key).any():
@@ -477,7 +477,7 @@ def _dedupe_dataminer(rows: pd.DataFrame, issues: list[str]) -> pd.DataFrame:
     return ordered.drop_duplicates(key, keep="last")
 
 
-def _sum_load_areas(rows: pd.DataFrame, issues: list[str]) -> pd.DataFrame:
+def sum_load_areas(rows: pd.DataFrame, issues: list[str]) -> pd.DataFrame:
     """Sum MW over load areas per (zone, hour); flag hours missing some of a zone's areas."""
     summed = (
         rows.groupby(["zone", "utc"], sort=False)
@@ -500,7 +500,7 @@ def _sum_load_areas(rows: pd.DataFrame, issues: list[str]) -> pd.DataFrame:
     return summed
 
 
-def _canonical_frame(
+def canonical_load_frame(
     zone: np.ndarray,
     utc: pd.DatetimeIndex,
     local: pd.DatetimeIndex,
@@ -533,7 +533,7 @@ def _dst_flags(localized: pd.DatetimeIndex) -> np.ndarray:
     return flags[inverse.reshape(-1)]
 
 
-def _gap_issues(frame: pd.DataFrame) -> list[str]:
+def gap_issues(frame: pd.DataFrame) -> list[str]:
     """One note per zone whose UTC hours are not contiguous: missing hours and gap count."""
     issues = []
     for zone, group in frame.groupby(frames.ZONE, sort=True, observed=True):

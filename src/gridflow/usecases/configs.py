@@ -25,3 +25,13 @@ class LoadForecastConfig(BaseModel):
     backtest_test_days: int = Field(default=91, ge=7)
     min_relative_improvement: float = Field(default=0.01, ge=0.0)
     xgb_params: dict[str, Any] = Field(default_factory=dict, description="Overrides of defaults.")
+
+
+class ErcotConfig(BaseModel):
+    """ERCOT MIS client settings (env: `GRIDFLOW_ERCOT__<FIELD>`); no key: MIS reports are public."""
+
+    base_url: str = Field(default="https://www.ercot.com", description="MIS host; a replay server offline.")
+    max_attempts: int = Field(default=5, ge=1, description="Tries per request on 429/5xx/network errors.")
+    backoff_seconds: float = Field(default=1.0, ge=0.0, description="First retry delay; doubles each try.")
+    max_zip_bytes: int = Field(default=50 * 1024 * 1024, ge=1, description="Largest download accepted.")
+    max_csv_bytes: int = Field(default=500 * 1024 * 1024, ge=1, description="Largest uncompressed member.")

@@ -1,0 +1,156 @@
+"""Simple two-column meter CSV (`timestamp,kWh`) -> canonical meter frame.
+
+The users' documents pass readings around as `timestamp,kWh`. Rules:
+
+* The timestamp is the interval START, ISO 8601. Either every timestamp carries an offset (`Z`,
+  `+00:00`, `-05:00`: exact instants) or none does (local wall clock in `tz`, America/Chicago by
+  default; a repeated fall-back label is daylight time first, standard time second, by file order).
+* The interval length is the most common step between readings (5, 15, 30 or 60 minutes) unless
+  given. One channel (consumption), readings are actual.
+* Blank kWh is not a reading (dropped, reported). Non-numeric or negative kWh, bad timestamps,
+  local times inside the spring-forward gap, a repeated timestamp with a different reading and a
+  cut-off last line raise ParseError naming the lines; exact repeats are dropped and reported.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from gridflow.errors import ParseError
+from gridflow.frames import ERCOT_TZ
+from gridflow.sources.meters import csvread, dst
+from gridflow.sources.meters.frame import CONSUMPTION, MeterParse, build_meter_frame, empty_meter_frame, examples
+
+FORMAT = "simple_timestamp_kwh"
+HEADER = "timestamp,kWh"
+ALLOWED_MINUTES = (5, 15, 30, 60)
+_NAMES = ["timestamp", "kwh"]
+_NS_MIN = 60 * 1_000_000_000
+_YEARS = (1970, 2100)  # readings outside this range are garbage, not history
+
+
+def is_simple_header(names: list[str]) -> bool:
+    """True for a `timestamp,kWh` header (any case)."""
+    return [n.lower() for n in names] == _NAMES
+
+
+def parse_simple(data: bytes, source: str, meter_id: str, tz: str = ERCOT_TZ,
+                 interval_minutes: int | None = None) -> MeterParse:
+    """Parse the bytes of a `timestamp,kWh` file for `meter_id` into a `MeterParse`."""
+    names = csvread.split_header(csvread.header_line(data))
+    if not is_simple_header(names):
+        raise ParseError(source, f"line 1: header {','.join(names)!r} is not {HEADER!r}")
+    table = csvread.read_dictionary_table(data, ["timestamp", "kwh"], source, floats=("kwh",))
+    if table.rows == 0:
+        return MeterParse(empty_meter_frame(), ["no data rows"], 0, FORMAT)
+    issues: list[str] = []
+
+    def fail(mask: np.ndarray, message: str) -> ParseError:
+        lines = csvread.row_lines(table, mask)
+        return ParseError(source, f"line {examples(lines)}: {message}{csvread.truncation_hint(table, lines)}")
+
+    kwh_col = table.columns["kwh"]
+    if kwh_col.values:  # pyarrow met a value it cannot parse
+        bad = [i for i, v in enumerate(kwh_col.values) if not _is_number(v)]
+        if bad:
+            shown = ", ".join(repr(kwh_col.values[i]) for i in bad[:3])
+            raise fail(np.isin(kwh_col.codes, bad), f"kWh {shown} is not a number")
+        kwh = np.array([float(v) if v else np.nan for v in kwh_col.values], dtype="float64")[kwh_col.codes]
+    else:
+        kwh = kwh_col.codes.astype("float64")
+    if np.isinf(kwh).any():
+        raise fail(np.isinf(kwh), "kWh is not a finite number")
+    if (kwh < 0).any():
+        raise fail(kwh < 0, "negative kWh: a meter's consumption reading cannot be below zero")
+
+    ts = table.columns["timestamp"]
+    text = pd.Series(ts.values, dtype=object)
+    aware = text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True).to_numpy(dtype=bool)
+    if len(ts.values) and aware.any() and not aware.all():
+        raise fail(np.isin(ts.codes, np.flatnonzero(~aware)),
+                   "timestamps mix UTC offsets and local times; use one or the other")
+    parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=bool(aware.any()))
+    years = parsed.dt.year
+    bad = parsed.isna() | (years < _YEARS[0]) | (years > _YEARS[1])
+    if bad.any():
+        codes = np.flatnonzero(bad.to_numpy())
+        shown = ", ".join(repr(ts.values[i]) for i in codes[:3])
+        raise fail(np.isin(ts.codes, codes), f"timestamp {shown} is not an ISO 8601 time between "
+                                             f"{_YEARS[0]} and {_YEARS[1]}")
+    values_ns = parsed.dt.as_unit("ns").astype("int64").to_numpy() if not aware.any() else \
+        parsed.dt.tz_convert("UTC").dt.as_unit("ns").astype("int64").to_numpy()
+    row_ns = values_ns[ts.codes]
+
+    blank = np.isnan(kwh)
+    if blank.any():
+        issues.append(f"{int(blank.sum())} blank kWh value(s) dropped: missing readings "
+                      f"(lines {examples(csvread.row_lines(table, blank))})")
+    if aware.any():
+        utc_ns = row_ns
+        local = pd.DatetimeIndex(utc_ns.view("M8[ns]")).tz_localize("UTC").tz_convert(tz)
+        local_ns = local.tz_localize(None).asi8
+        offset = local_ns - utc_ns
+        is_dst = offset != dst.standard_offset_ns(tz)
+    else:
+        local_ns = row_ns
+        loc = dst.localize(local_ns, np.zeros(len(row_ns), dtype="int64"), tz)
+        if (loc.nonexistent & ~blank).any():
+            raise fail(loc.nonexistent & ~blank, f"local time does not exist in {tz} (spring-forward gap)")
+        if loc.repeated.any():
+            issues.append(f"{int(loc.repeated.sum())} repeated fall-back label(s) taken as standard time "
+                          "by file order")
+        utc_ns, is_dst = loc.utc_ns, loc.is_dst
+
+    keep = np.flatnonzero(~blank)
+    dup = pd.Index(utc_ns[keep]).duplicated(keep=False)
+    if dup.any():
+        d = pd.DataFrame({"row": keep[dup], "t": utc_ns[keep][dup], "k": kwh[keep][dup]})
+        conflict = d.groupby("t")["k"].transform("nunique") > 1
+        if conflict.any():
+            mask = np.zeros(table.rows, dtype=bool)
+            mask[d.loc[conflict, "row"].to_numpy()] = True
+            raise fail(mask, "the same timestamp appears more than once with different kWh")
+        dropped = d[d.duplicated("t", keep="first")]["row"].to_numpy()
+        issues.append(f"{len(dropped)} repeated row(s) dropped (lines "
+                      f"{examples(csvread.row_lines(table, dropped))})")
+        keep = np.setdiff1d(keep, dropped)
+
+    minutes = interval_minutes or _infer_minutes(utc_ns[keep], issues)
+    if minutes not in ALLOWED_MINUTES:
+        raise ParseError(source, f"interval length {minutes} min is not one of {ALLOWED_MINUTES}")
+    frame = build_meter_frame(
+        meter_id=np.full(len(keep), meter_id, dtype=object),
+        channel=np.full(len(keep), CONSUMPTION, dtype=object),
+        utc_ns=utc_ns[keep], minutes=minutes, local_ns=local_ns[keep], is_dst=is_dst[keep],
+        kwh=kwh[keep], is_estimated=False,
+    )
+    return MeterParse(frame, issues, table.rows, FORMAT)
+
+
+def _infer_minutes(utc_ns: np.ndarray, issues: list[str]) -> int:
+    # The longest allowed length that divides every step: gaps stay gaps, never longer intervals.
+    steps = np.diff(np.sort(utc_ns)) // _NS_MIN
+    steps = steps[steps > 0]
+    if len(steps) == 0:
+        issues.append("a single reading: interval length taken as 15 minutes")
+        return 15
+    common = int(np.gcd.reduce(steps))
+    fitting = [m for m in ALLOWED_MINUTES if common % m == 0]
+    if not fitting:
+        return common
+    minutes = fitting[-1]
+    gaps = int((steps != minutes).sum())
+    if gaps:
+        issues.append(f"{gaps} gap(s) longer than one {minutes}-minute interval between readings")
+    return minutes
+
+
+def _is_number(value: str) -> bool:
+    if value == "":
+        return True
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True

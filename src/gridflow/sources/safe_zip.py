@@ -1,0 +1,128 @@
+"""Extract the one CSV of a downloaded ZIP, treating the archive as untrusted input.
+
+A download is a security boundary: the body may be an HTML error page served with status 200,
+truncated, a ZIP bomb, or carry members named ``../../etc/passwd``. Nothing is written to disk;
+the member is read fully into memory so its CRC-32 is checked before any byte is used.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import re
+import zipfile
+from dataclasses import dataclass
+
+from gridflow.errors import ParseError
+
+_CHUNK = 1 << 16
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # local file header; empty archive
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+class UnsafeZipError(ParseError):
+    """The archive breaks a safety rule (size caps, member count, member names)."""
+
+
+@dataclass(frozen=True)
+class ZipLimits:
+    """Caps for one download. ERCOT's daily CSV ZIPs are kilobytes to a few MB; these leave room."""
+
+    max_compressed_bytes: int = 50 * 1024 * 1024
+    max_uncompressed_bytes: int = 500 * 1024 * 1024
+    max_members: int = 16
+
+
+@dataclass(frozen=True)
+class ZipMember:
+    """The extracted member: its name inside the archive and its bytes."""
+
+    name: str
+    data: bytes
+
+
+def looks_like_html(body: bytes) -> bool:
+    """True when the body starts like an HTML document (leading whitespace ignored)."""
+    head = body[:1024].lstrip().lower()
+    return head.startswith((b"<!doctype", b"<html")) or b"<html" in head[:256]
+
+
+def extract_csv(body: bytes, source: str, limits: ZipLimits | None = None, origin: str = "the server") -> ZipMember:
+    """The single CSV member of a ZIP body, checked against `limits`; ParseError (or UnsafeZipError) otherwise.
+
+    When a CSV and its XML twin are both present, the CSV is taken; two CSVs are an error.
+    `origin` names who sent the body in error messages (e.g. "ERCOT").
+    """
+    limits = limits or ZipLimits()
+    if len(body) > limits.max_compressed_bytes:
+        raise UnsafeZipError(source, f"ZIP is {len(body)} bytes, above the cap of {limits.max_compressed_bytes}")
+    if not body:
+        raise ParseError(source, f"{origin} returned an empty body instead of a ZIP")
+    if looks_like_html(body):
+        raise ParseError(source, f"{origin} returned an HTML page instead of a ZIP: {_html_title(body)!r}")
+    if not body.startswith(_ZIP_MAGIC):
+        raise ParseError(source, f"{origin} returned a body that is not a ZIP archive (starts with {body[:16]!r})")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(body))
+    except zipfile.BadZipFile as exc:
+        raise ParseError(source, f"truncated or corrupt ZIP ({len(body)} bytes): {exc}") from None
+    with archive:
+        infos = archive.infolist()
+        if len(infos) > limits.max_members:
+            raise UnsafeZipError(source, f"ZIP holds {len(infos)} members, above the cap of {limits.max_members}")
+        files = []
+        for info in infos:
+            _check_name(info.filename, source)
+            if not info.is_dir():
+                files.append(info)
+        declared = sum(i.file_size for i in files)
+        if declared > limits.max_uncompressed_bytes:
+            raise UnsafeZipError(source, f"ZIP declares {declared} uncompressed bytes, above the cap of "
+                                         f"{limits.max_uncompressed_bytes}")
+        member = _choose_csv(files, source)
+        if member.flag_bits & 0x1:
+            raise UnsafeZipError(source, f"member {member.filename!r} is encrypted")
+        return ZipMember(member.filename, _read_member(archive, member, limits.max_uncompressed_bytes, source))
+
+
+def _check_name(name: str, source: str) -> None:
+    # Reject rather than sanitise: a legitimate ERCOT archive never names members like this.
+    unified = name.replace("\\", "/")
+    parts = unified.split("/")
+    if unified.startswith("/") or _DRIVE.match(unified) or ".." in parts or "\x00" in name:
+        raise UnsafeZipError(source, f"unsafe member name {name!r} (absolute path or path traversal)")
+    if posixpath.normpath(unified).startswith(".."):
+        raise UnsafeZipError(source, f"unsafe member name {name!r} (path traversal)")
+
+
+def _choose_csv(files: list[zipfile.ZipInfo], source: str) -> zipfile.ZipInfo:
+    csvs = [i for i in files if i.filename.lower().endswith(".csv")]
+    if len(csvs) == 1:
+        return csvs[0]
+    names = ", ".join(i.filename for i in files) or "none"
+    if not csvs:
+        raise ParseError(source, f"ZIP holds no CSV member (members: {names})")
+    raise ParseError(source, f"ZIP holds {len(csvs)} CSV members, expected one (members: {names})")
+
+
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int, source: str) -> bytes:
+    # Declared sizes can lie; count what actually inflates, and read to the end so the CRC is checked.
+    out = bytearray()
+    try:
+        with archive.open(info) as handle:
+            while chunk := handle.read(_CHUNK):
+                out += chunk
+                if len(out) > cap:
+                    raise UnsafeZipError(source, f"member {info.filename!r} inflates past the cap of {cap} bytes")
+    except zipfile.BadZipFile as exc:
+        detail = "CRC-32 mismatch" if "CRC" in str(exc) else "corrupt member"
+        raise ParseError(source, f"{detail} in ZIP member {info.filename!r}: {exc}") from None
+    except (EOFError, ValueError, OSError) as exc:  # zlib errors surface as these on truncated data
+        raise ParseError(source, f"truncated or corrupt ZIP member {info.filename!r}: {exc}") from None
+    return bytes(out)
+
+
+def _html_title(body: bytes) -> str:
+    text = body[:4096].decode("utf-8", errors="replace")
+    match = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
+    return (match.group(1).strip() if match else text.strip()[:80]) or "untitled"
