@@ -122,8 +122,13 @@ def _describe(result: Any) -> str:
 
     if not is_dataclass(result):
         return str(result)
-    fields = {k: v for k, v in asdict(result).items() if isinstance(v, int | float | str) and v not in ("", None)}
-    return ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in fields.items())
+    counters = {k: v for k, v in asdict(result).items() if isinstance(v, int | float | str) and v not in ("", None)}
+    if callable(getattr(result, "count", None)):  # per-item outcomes: tally them
+        for status in ("loaded", "skipped", "quarantined", "failed"):
+            counters.setdefault(status, result.count(status))
+    if isinstance(getattr(type(result), "rows_written", None), property):
+        counters["rows_written"] = result.rows_written
+    return ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in counters.items())
 
 
 @app.command()
@@ -204,9 +209,10 @@ def history(model: Annotated[str, typer.Argument(help="registered model name")] 
 
 @app.command()
 def demo(
-    file: Annotated[Path, typer.Option(help="hourly load CSV to run on")] = DEMO_FILE,
+    file: Annotated[Path, typer.Option(help="hourly load CSV to train on")] = DEMO_FILE,
+    sources: Annotated[bool, typer.Option(help="also ingest ERCOT, PJM API and meter files (offline)")] = True,
 ):
-    """Ingest the shipped PJM East load, validate, train, evaluate and promote through the gate."""
+    """Ingest the shipped data, validate, train, evaluate and promote through the gate, offline."""
     import time
 
     started = time.perf_counter()
@@ -215,12 +221,16 @@ def demo(
     from flows.retrain import retrain as retrain_flow
 
     typer.echo(f"gridflow demo · data folder {settings.home}")
-    typer.echo(f"1/2 ingest {file.name} ...")
     try:
+        typer.echo(f"1/3 ingest {file.name} ...")
         summary = ingest_pjm_load(str(file))
         typer.echo(f"    {summary.status}: {summary.rows_read} rows read, {summary.rows_written} written"
-                   f" ({summary.reason})")
-        typer.echo("2/2 retrain load_forecast (validate, features, train, backtest, evaluate, gate) ...")
+                   f" ({summary.reason[:120]})")
+        if sources:
+            typer.echo("2/3 ingest the other sources from replayed real-format payloads ...")
+            for line in _demo_sources(settings):
+                typer.echo(f"    {line}")
+        typer.echo("3/3 retrain load_forecast (validate, features, train, backtest, evaluate, gate) ...")
         state = retrain_flow(model="load_forecast", trigger="demo", return_state=True)
         result = state.result()
     except GridflowError as exc:
@@ -234,6 +244,37 @@ def demo(
     typer.echo(f"MLflow UI  : run `.venv/bin/gridflow mlflow-ui`, then open {settings.mlflow_ui_url}"
                f"/#/experiments/{result['experiment_id']}/runs/{result['mlflow_run_id']}")
     typer.echo(f"finished in {time.perf_counter() - started:.0f} s")
+
+
+def _demo_sources(settings: Settings) -> list[str]:
+    """ERCOT MIS and PJM API against a local replay server, and the shipped meter export."""
+    import os
+    import shutil
+
+    from flows.ingest_ercot import ingest_ercot as ingest_ercot_flow
+    from flows.ingest_pjm import ingest_pjm as ingest_pjm_flow
+    from flows.ingest_smart_meter import ingest_smart_meter
+    from gridflow.replay.offline_sources import offline_sources
+
+    # The replay checks the key like the real API; a real key in the environment is never sent
+    # anywhere but 127.0.0.1 here.
+    key = os.environ.setdefault("PJM_API_KEY", "offline-demo-key")
+    lines = []
+    with offline_sources(pjm_api_key=key) as replay:
+        ercot = ingest_ercot_flow(report="actual_load_wz", base_url=replay.ercot_base_url)
+        lines.append(f"ERCOT actual load by weather zone: {_describe(ercot)}")
+        pjm = ingest_pjm_flow(zones=replay.pjm_zones, start=replay.pjm_start, end=replay.pjm_end,
+                              base_url=replay.pjm_base_url, requests_per_minute=600)
+        lines.append(f"PJM Data Miner 2 hrl_load_metered: {_describe(pjm)}")
+    dropbox = settings.home / "dropbox"
+    dropbox.mkdir(parents=True, exist_ok=True)
+    for export in sorted((PROJECT_ROOT / "data" / "meters").glob("*.csv")):
+        if not (dropbox / export.name).exists():
+            shutil.copy2(export, dropbox / export.name)
+    meters = ingest_smart_meter(str(dropbox))
+    lines.append(f"smart-meter drop folder: {meters.count('loaded')} loaded, {meters.count('skipped')} skipped, "
+                 f"{meters.count('quarantined')} quarantined, {meters.rows_written} rows written")
+    return lines
 
 
 @app.command("mlflow-ui")

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from gridflow.replay import ReplayServer, Reply
-from tests.unit.sources.ercot.mis_fakes import REAL_LOAD_CSV, load_doc, serve_mis, shifted_load_csv, zip_bytes
+from gridflow.replay.ercot_mis import REAL_LOAD_CSV, load_doc, serve_mis, shifted_load_csv, zip_bytes
 
 pytestmark = pytest.mark.integration
 
@@ -256,10 +256,10 @@ def test_malformed_documents_are_quarantined_and_valid_ones_still_load(fast_erco
 def test_dam_spp_from_the_real_html_listing_with_a_point_filter(fast_ercot):
     from flows.ingest_ercot import ingest_ercot
     from gridflow.clients.ercot_mis import DOWNLOAD_PATH, JSON_LISTING_PATH
+    from gridflow.replay.ercot_mis import serve_html_listing
     from tasks.common import warehouse
     from tests.fixtures.ercot.build_synthetic import dam_spp_day
     from tests.unit.sources.ercot.golden_io import FIXTURES
-    from tests.unit.sources.ercot.mis_fakes import serve_html_listing
 
     hours = [(f"{h:02d}:00", "N") for h in range(1, 25)]
     # The real page lists three csv publications (07/27, 08/25, 08/26 2026); DAM is for the next day.

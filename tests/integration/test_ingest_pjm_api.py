@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 from gridflow.clients.pjm_dataminer import PJMUnavailableError
 from gridflow.replay import ReplayServer, Reply
+from gridflow.replay.pjm_dataminer import FakeDataMiner, hourly_load_items
 from gridflow.warehouse.watermarks import get_watermark
-from tests.fixtures.pjm_api.fake_api import FakeDataMiner, hourly_load_items
 
 pytestmark = pytest.mark.integration
 

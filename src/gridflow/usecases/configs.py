@@ -11,7 +11,9 @@ from pydantic import BaseModel, Field
 class LoadForecastConfig(BaseModel):
     """Knobs of the load forecast (env: `GRIDFLOW_LOAD_FORECAST__<FIELD>`)."""
 
-    zone: str | None = Field(default=None, description="Zone to train on; None = every zone.")
+    # The warehouse holds every market's zones (PJM, ERCOT weather zones, test feeds): a model
+    # trains only on the zones of its own market and time zone.
+    zones: list[str] = Field(default_factory=lambda: ["PJME"], min_length=1, description="Zones to train on.")
     market_tz: str = Field(default="America/New_York", description="Market time zone of the zone's load.")
     issue_hour_local: int = Field(default=10, ge=0, le=23, description="Forecast issue hour, D-1.")
     holdout_start: date = Field(

@@ -46,7 +46,8 @@ class LoadForecast(UseCase):
         start = None
         if self.config.train_start is not None:
             start = pd.Timestamp(self.config.train_start, tz=self.config.market_tz).tz_convert("UTC")
-        return read_load_observations(conn, zone=self.config.zone, start_utc=start)
+        parts = [read_load_observations(conn, zone=zone, start_utc=start) for zone in self.config.zones]
+        return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
     def validation_view(self, raw: pd.DataFrame) -> pd.DataFrame:
         """The load frame with completeness and clock columns for the `pjm_load` suite."""
@@ -124,7 +125,7 @@ class LoadForecast(UseCase):
     def params(self) -> dict[str, Any]:
         """Split, horizon and gate settings recorded with each run."""
         return {
-            "zone": self.config.zone or "all",
+            "zones": ",".join(self.config.zones),
             "market_tz": self.config.market_tz,
             "issue_hour_local": self.config.issue_hour_local,
             "holdout_start": str(self.config.holdout_start),

@@ -24,7 +24,7 @@ from gridflow.clients.pjm_dataminer import (
     split_range,
 )
 from gridflow.replay import ReplayServer, Reply
-from tests.fixtures.pjm_api.fake_api import FakeDataMiner, hourly_load_items
+from gridflow.replay.pjm_dataminer import FakeDataMiner, hourly_load_items
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "pjm_api"
 KEY = "sk-test-0123456789abcdef"

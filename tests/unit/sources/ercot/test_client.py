@@ -16,8 +16,8 @@ from gridflow.clients.ercot_mis import (
     parse_retry_after,
 )
 from gridflow.replay import ReplayServer, Reply
+from gridflow.replay.ercot_mis import serve_html_listing
 from tests.unit.sources.ercot.golden_io import FIXTURES
-from tests.unit.sources.ercot.mis_fakes import serve_html_listing
 
 JSON = (FIXTURES / "IceDocListJsonWS_12331_documented_structure.json").read_bytes()
 HTML = (FIXTURES / "ercot_mis_GetReports.do_listing_12331_DAM_SPP_excerpt.html").read_bytes()

@@ -12,10 +12,12 @@ import pandas as pd
 
 from gridflow.clients.ercot_mis import DOWNLOAD_PATH, HTML_LISTING_PATH, JSON_LISTING_PATH
 from gridflow.frames import ERCOT_TZ
+from gridflow.provenance import PROJECT_ROOT
 from gridflow.replay import ReplayServer, Reply
-from tests.unit.sources.ercot.golden_io import FIXTURES
 
-REAL_LOAD_CSV = FIXTURES / "ercot_np6-345-cd_actual_system_load_by_weather_zone_cdr.00013101.20231118.csv"
+# The real report 13101 CSV (OperDay 11/17/2023) every fake document is derived from.
+REAL_LOAD_CSV = (PROJECT_ROOT / "data" / "replay"
+                 / "ercot_np6-345-cd_actual_system_load_by_weather_zone_cdr.00013101.20231118.csv")
 
 
 def zip_bytes(members: dict[str, bytes]) -> bytes:
