@@ -17,6 +17,8 @@ from sqlalchemy.engine import make_url
 
 from gridflow.config import get_settings
 from gridflow.errors import ValidationFailed
+from gridflow.frames import INTERVAL_START_LOCAL, INTERVAL_START_UTC, ZONE
+from gridflow.monitoring.reference import PREDICTION, REFERENCE_PATH, REFERENCE_ROWS, sample_by_strata
 from gridflow.provenance import git_commit, lock_file_sha256
 from gridflow.registry import mlflow_registry as registry
 from gridflow.registry.gate import GateDecision, decide_promotion
@@ -140,7 +142,9 @@ def register_challenger(
         model_name=model,
         experiment_id=experiment_id,
         model=fitted.model,
-        params={**fitted.params, **use_case.params(), "features": ",".join(columns)},
+        params={**fitted.params, **use_case.params(), "features": ",".join(columns),
+                # The drift monitor counts the rows that landed after this instant.
+                "train_end_utc": fitted.train_end_utc},
         metrics={k: v for k, v in metrics.items() if v is not None and math.isfinite(v)},
         tags={
             "gridflow.git_commit": git_commit(),
@@ -158,6 +162,7 @@ def register_challenger(
             "validation.json": validation.as_dict(),
             "evaluation.json": _jsonable(asdict(evaluation)),
         },
+        frames={REFERENCE_PATH: _reference_frame(train, columns, use_case.target, fitted)},
         run_name=f"{model}-{flow_run.get_name() or 'local'}",
     )
     log().info("registered %s version %s (run %s)", model, logged.version, logged.run_id)
@@ -260,6 +265,16 @@ def render_evaluation_markdown(
                   "|" + "---|" * len(keys)]
         lines += ["| " + " | ".join(_num(r.get(k)) for k in keys) + " |" for r in evaluation.backtest]
     return "\n".join(lines) + "\n"
+
+
+def _reference_frame(train: pd.DataFrame, columns: list[str], target: str, fitted: Fitted) -> pd.DataFrame:
+    # What the drift monitor compares every later window with: the very rows the model learnt
+    # from (sampled by local hour x day type) and what the model said about them.
+    rows = train[train[target].notna()]
+    keep = [c for c in (ZONE, INTERVAL_START_UTC, INTERVAL_START_LOCAL) if c in rows.columns]
+    sample = sample_by_strata(rows[[*keep, *columns, target]], REFERENCE_ROWS).reset_index(drop=True)
+    sample[PREDICTION] = np.asarray(fitted.model.predict(sample[columns]), dtype="float64")
+    return sample
 
 
 def _backtest_means(backtest: list[dict[str, Any]]) -> dict[str, float]:

@@ -211,6 +211,7 @@ def history(model: Annotated[str, typer.Argument(help="registered model name")] 
 def demo(
     file: Annotated[Path, typer.Option(help="hourly load CSV to train on")] = DEMO_FILE,
     sources: Annotated[bool, typer.Option(help="also ingest ERCOT, PJM API and meter files (offline)")] = True,
+    drift: Annotated[bool, typer.Option(help="run the drift scenario: monitor, event, triggered retrain")] = True,
 ):
     """Ingest the shipped data, validate, train, evaluate and promote through the gate, offline."""
     import time
@@ -222,20 +223,23 @@ def demo(
 
     typer.echo(f"gridflow demo · data folder {settings.home}")
     try:
-        typer.echo(f"1/3 ingest {file.name} ...")
+        typer.echo(f"1/4 ingest {file.name} ...")
         summary = ingest_pjm_load(str(file))
         typer.echo(f"    {summary.status}: {summary.rows_read} rows read, {summary.rows_written} written"
                    f" ({summary.reason[:120]})")
         if sources:
-            typer.echo("2/3 ingest the other sources from replayed real-format payloads ...")
+            typer.echo("2/4 ingest the other sources from replayed real-format payloads ...")
             for line in _demo_sources(settings):
                 typer.echo(f"    {line}")
-        typer.echo("3/3 retrain load_forecast (validate, features, train, backtest, evaluate, gate) ...")
+        typer.echo("3/4 retrain load_forecast (validate, features, train, backtest, evaluate, gate) ...")
         state = retrain_flow(model="load_forecast", trigger="demo", return_state=True)
         result = state.result()
+        _print_decision(result)
+        if drift:
+            typer.echo("4/4 drift scenario: July 2017 x 1.15 (load growth), re-dated after the data ...")
+            _demo_drift()
     except GridflowError as exc:
         _fail(exc)
-    _print_decision(result)
     server = _local_server(settings)
     flow_run_id = state.state_details.flow_run_id
     typer.echo("")
@@ -244,6 +248,30 @@ def demo(
     typer.echo(f"MLflow UI  : run `.venv/bin/gridflow mlflow-ui`, then open {settings.mlflow_ui_url}"
                f"/#/experiments/{result['experiment_id']}/runs/{result['mlflow_run_id']}")
     typer.echo(f"finished in {time.perf_counter() - started:.0f} s")
+
+
+def _demo_drift() -> None:
+    """Append a shifted period, run the monitor, and retrain when it decides so."""
+    import pandas as pd
+
+    from flows.monitor_drift import monitor_drift
+    from flows.retrain import retrain as retrain_flow
+    from gridflow.monitoring.scenario import shifted_period
+    from gridflow.warehouse.loads import read_load_observations, write_load_observations
+    from tasks.common import warehouse
+
+    # Anchored on the shipped file's last hour, so a second demo run rewrites the same rows.
+    shipped_end = pd.Timestamp("2018-08-04", tz="UTC")
+    with warehouse().begin() as conn:
+        load = read_load_observations(conn, zone="PJME", end_utc=shipped_end)
+        write_load_observations(conn, shifted_period(load, "2017-07-07", "2017-08-04", 1.15), None)
+    check = monitor_drift(model="load_forecast", window_days=14)
+    typer.echo(f"    monitor: {check['action'].upper()} - {check['reason']}")
+    if check["action"] != "retrain":
+        return
+    typer.echo("    event gridflow.model.drift.detected emitted; with `gridflow serve` running, the retrain"
+               " deployment's trigger starts this run - the demo runs it in-process:")
+    _print_decision(retrain_flow(model="load_forecast", trigger=f"drift: {check['reason']}"))
 
 
 def _demo_sources(settings: Settings) -> list[str]:
@@ -291,14 +319,19 @@ def mlflow_ui():
 
 
 @app.command()
-def serve():
-    """Serve every deployment from this process (schedules, triggers, UI runs and retries)."""
+def serve(
+    only: Annotated[list[str] | None, typer.Option("--deployment", help="FLOW/NAME to serve; repeat")] = None,
+):
+    """Serve the deployments from this process (schedules, triggers, UI runs and retries)."""
     _bootstrap()
     from prefect import serve as prefect_serve
 
     from deployments.definitions import all_deployments
 
-    prefect_serve(*all_deployments())
+    chosen = [d for d in all_deployments() if not only or f"{d.flow_name}/{d.name}" in only]
+    if not chosen:
+        _fail(GridflowError(f"no deployment named {only}"))
+    prefect_serve(*chosen)
 
 
 @server_app.command("start")

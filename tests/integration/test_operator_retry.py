@@ -73,7 +73,7 @@ def test_retry_of_failed_retrain_skips_finished_tasks(gridflow_env, tmp_path):
 
     env = {**os.environ, **gridflow_env, "PREFECT_RUNNER_POLL_FREQUENCY": "1"}
     log = (tmp_path / "serve.log").open("wb")
-    serve = subprocess.Popen([sys.executable, "-m", "gridflow.cli", "serve"], env=env,
+    serve = subprocess.Popen([sys.executable, "-m", "gridflow.cli", "serve", "--deployment", "retrain/load-forecast"], env=env,
                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
     async def scenario():
@@ -94,6 +94,9 @@ def test_retry_of_failed_retrain_skips_finished_tasks(gridflow_env, tmp_path):
                 force=True,
             )
             retried = await _wait_final(client, created.id)
+            # The served deployment's drift trigger outlives it on the session-wide server.
+            for automation in await client.read_resource_related_automations(f"prefect.deployment.{deployment.id}"):
+                await client.delete_automation(automation.id)
             return failed, first, retried, await _task_states(client, created.id)
 
     try:

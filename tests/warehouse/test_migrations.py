@@ -15,6 +15,7 @@ from gridflow.warehouse.tables import metadata
 TABLES = {
     "load_observation", "ingest_ledger", "promotion_audit",
     "market_price", "market_quantity", "meter_interval", "source_document", "ingest_watermark",
+    "drift_check",
 }
 
 

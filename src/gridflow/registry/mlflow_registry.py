@@ -76,10 +76,11 @@ def log_challenger(
     target: str,
     input_example: pd.DataFrame,
     artifacts: dict[str, Any] | None = None,
+    frames: dict[str, pd.DataFrame] | None = None,
     run_name: str | None = None,
 ) -> LoggedModel:
-    """Log one training run (params, metrics, lineage, model with signature), register it and
-    point the `challenger` alias at the new version."""
+    """Log one training run (params, metrics, lineage, model with signature, `frames` as parquet
+    artifacts at their paths), register it and point the `challenger` alias at the new version."""
     import mlflow
     from mlflow.data.code_dataset_source import CodeDatasetSource
     from mlflow.models import infer_signature
@@ -101,6 +102,8 @@ def log_challenger(
                 mlflow.log_text(payload, artifact_name)
             else:
                 mlflow.log_dict(payload, artifact_name)
+        for artifact_path, frame in (frames or {}).items():
+            _log_frame(frame, artifact_path)
         signature = infer_signature(input_example, _predict(model, input_example))
         info = _flavor(model).log_model(
             model,
@@ -114,6 +117,60 @@ def log_challenger(
     client = mlflow.MlflowClient()
     client.set_registered_model_alias(model_name, CHALLENGER, version)
     return LoggedModel(run.info.run_id, experiment_id, model_name, version)
+
+
+def download_frame(run_id: str, path: str) -> pd.DataFrame:
+    """A parquet frame logged in a run's artifacts (see `log_challenger(frames=...)`)."""
+    import tempfile
+
+    import mlflow
+
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            local = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=path, dst_path=tmp)
+        except Exception as exc:  # MLflow raises several unrelated types for a missing artifact
+            raise RegistryError(f"run {run_id} has no artifact {path}: {exc}") from exc
+        return pd.read_parquet(local)
+
+
+def run_params(run_id: str) -> dict[str, str]:
+    """The parameters a run logged (empty when the run is gone)."""
+    import mlflow
+
+    try:
+        return dict(mlflow.MlflowClient().get_run(run_id).data.params)
+    except Exception:  # a version whose run was deleted still has an alias
+        return {}
+
+
+def log_run(
+    *,
+    experiment_name: str,
+    run_name: str,
+    params: dict[str, Any] | None = None,
+    metrics: dict[str, float] | None = None,
+    tags: dict[str, str] | None = None,
+    artifacts: dict[str, Any] | None = None,
+    artifact_location: str | None = None,
+) -> tuple[str, str]:
+    """Log a run without a model (e.g. a monitoring check and its HTML report); returns
+    (experiment id, run id). Text artifacts are logged as text, anything else as JSON."""
+    import mlflow
+
+    experiment_id = ensure_experiment(experiment_name, artifact_location)
+    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name) as run:
+        if params:
+            mlflow.log_params({k: _param(v) for k, v in params.items()})
+        if metrics:
+            mlflow.log_metrics({k: float(v) for k, v in metrics.items() if v is not None})
+        if tags:
+            mlflow.set_tags(tags)
+        for artifact_name, payload in (artifacts or {}).items():
+            if isinstance(payload, str):
+                mlflow.log_text(payload, artifact_name)
+            else:
+                mlflow.log_dict(payload, artifact_name)
+    return experiment_id, run.info.run_id
 
 
 def alias_version(model_name: str, alias: str) -> ModelVersionInfo | None:
@@ -205,6 +262,20 @@ def _version_info(client: Any, version: Any) -> ModelVersionInfo:
         tags=dict(version.tags or {}),
         created_at_ms=version.creation_timestamp,
     )
+
+
+def _log_frame(frame: pd.DataFrame, artifact_path: str) -> None:
+    import posixpath
+    import tempfile
+    from pathlib import Path
+
+    import mlflow
+
+    folder, name = posixpath.split(artifact_path)
+    with tempfile.TemporaryDirectory() as tmp:
+        local = Path(tmp) / name
+        frame.to_parquet(local, index=False)
+        mlflow.log_artifact(str(local), artifact_path=folder or None)
 
 
 def _flavor(model: Any) -> Any:

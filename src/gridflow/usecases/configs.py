@@ -8,6 +8,17 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 
+class MonitorConfig(BaseModel):
+    """Drift/accuracy thresholds of one model (env: `GRIDFLOW_<MODEL>__MONITOR__<FIELD>`)."""
+
+    drift_share_retrain: float = Field(default=0.5, ge=0, le=1, description="Share of drifted features to retrain.")
+    drift_share_warn: float = Field(default=0.25, ge=0, le=1, description="Share of drifted features to warn.")
+    accuracy_degradation_retrain: float = Field(default=0.20, ge=0, description="Relative error rise to retrain.")
+    min_new_rows: int = Field(default=14 * 24, ge=0, description="New rows needed since the champion's training.")
+    cooldown_hours: float = Field(default=24.0, ge=0, description="No second trigger within this time.")
+    min_model_age_days: float = Field(default=7.0, ge=0, description="Younger champions ignore drift alone.")
+
+
 class LoadForecastConfig(BaseModel):
     """Knobs of the load forecast (env: `GRIDFLOW_LOAD_FORECAST__<FIELD>`)."""
 
@@ -27,6 +38,7 @@ class LoadForecastConfig(BaseModel):
     backtest_test_days: int = Field(default=91, ge=7)
     min_relative_improvement: float = Field(default=0.01, ge=0.0)
     xgb_params: dict[str, Any] = Field(default_factory=dict, description="Overrides of defaults.")
+    monitor: MonitorConfig = Field(default_factory=MonitorConfig)
 
 
 class ErcotConfig(BaseModel):

@@ -15,7 +15,7 @@ from gridflow.warehouse.types import UTCDateTime
 from gridflow.warehouse.upsert import upsert_frame
 
 
-def _utc_bound(value: Any, name: str) -> datetime | None:
+def utc_bound(value: Any, name: str) -> datetime | None:
     if value is None:
         return None
     ts = pd.Timestamp(value)
@@ -42,7 +42,7 @@ def write_load_observations(conn: Connection, frame: pd.DataFrame, ingest_id: in
     return upsert_frame(conn, load_observation, out, frames.LOAD_KEY)
 
 
-def _raw(column: Any, dialect: str) -> Any:
+def raw(column: Any, dialect: str) -> Any:
     # Skip per-value type processing: whole columns are converted by pandas below, which is what
     # keeps reading 150k rows well under a second.
     if dialect == "sqlite":
@@ -68,15 +68,15 @@ def read_load_observations(
     dialect = conn.dialect.name
     stmt = select(
         c.zone,
-        _raw(c.interval_start_utc, dialect).label(frames.INTERVAL_START_UTC),
-        _raw(c.interval_start_local, dialect).label(frames.INTERVAL_START_LOCAL),
+        raw(c.interval_start_utc, dialect).label(frames.INTERVAL_START_UTC),
+        raw(c.interval_start_local, dialect).label(frames.INTERVAL_START_LOCAL),
         c.is_dst,
         c.load_mw,
     )
     if zone is not None:
         stmt = stmt.where(c.zone == zone)
-    start = _utc_bound(start_utc, "start_utc")
-    end = _utc_bound(end_utc, "end_utc")
+    start = utc_bound(start_utc, "start_utc")
+    end = utc_bound(end_utc, "end_utc")
     if start is not None:
         stmt = stmt.where(c.interval_start_utc >= start)
     if end is not None:

@@ -172,3 +172,35 @@ ingest_watermark = Table(
     Column("details", JSONType, nullable=True),
     Column("updated_at", UTCDateTime, nullable=False),
 )
+
+# ---- Model monitoring (revision 0003) ----------------------------------------------------------
+
+DRIFT_ACTIONS = ("retrain", "warn", "ok")
+
+drift_check = Table(
+    "drift_check",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("model_name", String(128), nullable=False),
+    Column("model_version", String(64), nullable=True),  # None: there was no champion to check
+    Column("checked_at", UTCDateTime, nullable=False),
+    Column("window_start_utc", UTCDateTime, nullable=True),
+    Column("window_end_utc", UTCDateTime, nullable=True),
+    Column("reference_rows", Integer, nullable=True),
+    Column("current_rows", Integer, nullable=True),
+    Column("drift_method", String(32), nullable=True),
+    Column("drift_threshold", Float, nullable=True),
+    Column("drift_share", Float, nullable=True),
+    Column("feature_scores", JSONType, nullable=True),
+    Column("drifted_features", JSONType, nullable=True),
+    Column("prediction_drift", Float, nullable=True),
+    Column("accuracy", JSONType, nullable=True),
+    Column("action", String(16), nullable=False),
+    Column("reason", Text, nullable=False),
+    # True once the drift event went out: the cool-down counts from these rows only.
+    Column("triggered", Boolean, nullable=False),
+    Column("flow_run_id", String(64), nullable=True),
+    Column("mlflow_run_id", String(64), nullable=True),  # the monitoring run holding the HTML report
+    CheckConstraint(_in("action", DRIFT_ACTIONS), name="action"),
+    Index(None, "model_name", "id"),
+)

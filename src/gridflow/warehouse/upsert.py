@@ -1,11 +1,20 @@
 """Idempotent bulk writes of pandas frames: the warehouse's one write path.
 
 Statements are SQLAlchemy Core `insert(...).on_conflict_do_update(...)` on both dialects, and every
-value goes through its column type's bind step (so `UTCDateTime` rules hold everywhere):
+value is bound exactly as its column type's bind step would bind it (so `UTCDateTime` rules hold
+everywhere):
 
 - SQLite: the compiled statement is run with the driver's executemany in batches.
 - PostgreSQL: binary COPY into a temporary table, then one `INSERT ... SELECT ... ON CONFLICT DO
   UPDATE`; psycopg's row-by-row executemany was several times slower.
+
+Values are prepared per column with numpy for the common column types (strings, integers, floats,
+booleans, instants, wall clocks); on PostgreSQL the binary COPY payload itself is assembled with
+numpy. Other columns (JSON, custom types, object columns of non-strings, out-of-range values) go
+per value through the type's bind step and, on PostgreSQL, psycopg's own binary dumpers.
+tests/warehouse/test_upsert_fast_paths.py checks both ways store identical data. For a 1M-row meter
+frame this moved the client side from ~10 s to ~1.5 s; what remains is PostgreSQL's own work for
+the INSERT (index maintenance, and ~40% foreign-key checks of `ingest_id`).
 """
 
 from __future__ import annotations
@@ -16,11 +25,22 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Column, Connection, MetaData, Table, select
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    TypeDecorator,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from gridflow.errors import GridflowError
-from gridflow.warehouse.types import UTCDateTime
+from gridflow.warehouse.types import UTCDateTime, WallClockDateTime
 
 # Large enough to amortize statement overhead, small enough to keep each batch's memory modest.
 BATCH_SIZE = 10_000
@@ -61,24 +81,6 @@ def _check_duplicates(table: Table, frame: pd.DataFrame, key: list[str]) -> None
     raise DuplicateKeyError(table.name, key, list(dups.itertuples(index=False, name=None)))
 
 
-def _column_values(series: pd.Series) -> list[Any]:
-    # Drivers understand only Python scalars: no numpy scalars, pd.Timestamp, NaT, NaN or pd.NA.
-    mask = series.isna().to_numpy()
-    if series.dtype.kind == "M":
-        if getattr(series.dtype, "tz", None) is not None:
-            # Already-UTC values take UTCDateTime's cheapest path.
-            series = series.dt.tz_convert("UTC")
-        values = series.array.to_pydatetime().tolist()
-    elif isinstance(series.dtype, np.dtype) and series.dtype.kind in "biuf":
-        values = series.to_numpy().tolist()
-    else:
-        values = [v.item() if isinstance(v, np.generic) else v for v in series.astype(object)]
-    if mask.any():
-        for i in np.flatnonzero(mask).tolist():
-            values[i] = None
-    return values
-
-
 def _validate(table: Table, frame: pd.DataFrame, key: list[str], update: list[str]) -> None:
     columns = list(frame.columns)
     if len(set(columns)) != len(columns):
@@ -106,23 +108,316 @@ def _bind_processor(column: Column[Any], dialect: Any) -> Callable[[Any], Any] |
     return column.type.dialect_impl(dialect).bind_processor(dialect)
 
 
-def _apply_bind_processors(
-    conn: Connection, table: Table, columns: list[str], data: list[list[Any]]
-) -> None:
-    # The driver is fed directly (no per-row SQLAlchemy parameter handling, which cost more than
-    # the database work), so run each column type's bind step here: the values, and on SQLite
-    # the stored text, are exactly what SQLAlchemy itself would have bound.
-    for i, name in enumerate(columns):
-        process = _bind_processor(table.c[name], conn.dialect)
-        if process is not None:
-            data[i] = [process(v) for v in data[i]]
+def _column_values(series: pd.Series) -> list[Any]:
+    # Drivers understand only Python scalars: no numpy scalars, pd.Timestamp, NaT, NaN or pd.NA.
+    mask = series.isna().to_numpy()
+    if series.dtype.kind == "M":
+        if getattr(series.dtype, "tz", None) is not None:
+            # Already-UTC values take UTCDateTime's cheapest path.
+            series = series.dt.tz_convert("UTC")
+        values = series.array.to_pydatetime().tolist()
+    elif isinstance(series.dtype, np.dtype) and series.dtype.kind in "biuf":
+        values = series.to_numpy().tolist()
+    else:
+        values = [v.item() if isinstance(v, np.generic) else v for v in series.astype(object)]
+    if mask.any():
+        for i in np.flatnonzero(mask).tolist():
+            values[i] = None
+    return values
+
+
+# ---- Vectorised value preparation ---------------------------------------------------------------
+#
+# Whole columns are converted with numpy where the column type's bind step is known exactly (the
+# types below, with the dtypes they accept); anything else takes the per-value path above plus
+# the type's own bind step, so custom types, JSON, object columns and every error case behave as
+# SQLAlchemy binding would.
+
+_INSTANT, _WALL_CLOCK, _BOOL, _INT, _FLOAT, _STRING = "instant", "wall", "bool", "int", "float", "str"
+_NULL = "null"
+
+# Python datetimes (what the per-value path hands the driver) span years 1-9999.
+_MIN_US = -62_135_596_800_000_000  # 0001-01-01 in microseconds since 1970
+_MAX_US = 253_402_300_799_999_999  # 9999-12-31 23:59:59.999999
+
+
+def _string_codes(series: pd.Series) -> tuple[np.ndarray, list[str]] | None:
+    """(codes, uniques) when every non-missing value is a `str` (code -1 = missing), else None."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes = series.cat.codes.to_numpy()
+        uniques = list(series.cat.categories)
+        used = np.zeros(len(uniques), dtype=bool)
+        used[codes[codes >= 0]] = True
+        uniques = [u if used[i] else "" for i, u in enumerate(uniques)]
+    elif series.dtype.kind in "OSUT" or pd.api.types.is_string_dtype(series.dtype):
+        codes, index = pd.factorize(series, use_na_sentinel=True)
+        uniques = list(index)
+    else:
+        return None
+    if not all(type(u) is str for u in uniques):
+        return None
+    return np.asarray(codes, dtype=np.int64), uniques
+
+
+def _fast_kind(column: Column[Any], dialect: Any, series: pd.Series) -> str | None:
+    """Which vectorised conversion reproduces the column type's bind step for this dtype."""
+    col_type = column.type
+    dtype = series.dtype
+    aware = getattr(dtype, "tz", None) is not None
+    plain = isinstance(col_type, (Boolean, Integer, Float)) or (
+        isinstance(col_type, String) and _bind_processor(column, dialect) is None
+    )
+    known = isinstance(col_type, (UTCDateTime, WallClockDateTime)) or (
+        plain and not isinstance(col_type, TypeDecorator)
+    )
+    if known and dtype.kind not in "biufM" and series.isna().all():
+        return _NULL  # e.g. an all-None object column: every bind step maps None to NULL
+    if isinstance(col_type, UTCDateTime):
+        return _INSTANT if dtype.kind == "M" and aware else None
+    if isinstance(col_type, WallClockDateTime):
+        return _WALL_CLOCK if dtype.kind == "M" and not aware else None
+    if isinstance(col_type, TypeDecorator):
+        return None  # unknown bind step: per value
+    if isinstance(col_type, Boolean):
+        return _BOOL if dtype.kind == "b" else None
+    if isinstance(col_type, Integer):
+        return _INT if dtype.kind in "iu" else None
+    if isinstance(col_type, Float):
+        return _FLOAT if dtype.kind == "f" else None
+    if isinstance(col_type, String) and _bind_processor(column, dialect) is None:
+        return _STRING
+    return None
+
+
+def _mask(series: pd.Series) -> np.ndarray:
+    return np.asarray(series.isna().to_numpy(), dtype=bool)
+
+
+def _datetime_us(series: pd.Series) -> np.ndarray | None:
+    """Naive (UTC for tz-aware) microseconds since 1970, floored like `to_pydatetime`; NaT -> 0.
+
+    None when a value lies outside Python's datetime range (the per-value path raises there)."""
+    if getattr(series.dtype, "tz", None) is not None:
+        series = series.dt.tz_convert(None)  # UTC wall clock
+    values = series.to_numpy().astype("datetime64[us]").view(np.int64)
+    mask = _mask(series)
+    if mask.any():
+        values = np.where(mask, 0, values)
+    if len(values) and (values.min() < _MIN_US or values.max() > _MAX_US):
+        return None
+    return values
+
+
+def _numbers(series: pd.Series, dtype: str) -> tuple[np.ndarray, np.ndarray]:
+    """(values as `dtype`, missing mask); missing slots hold 0."""
+    mask = _mask(series)
+    values = series.to_numpy(dtype=dtype, na_value=0) if mask.any() else series.to_numpy(dtype=dtype)
+    return values, mask
+
+
+# ---- SQLite ------------------------------------------------------------------------------------
+
+
+def _sqlite_values(kind: str | None, series: pd.Series) -> list[Any] | None:
+    """Column values exactly as the type's bind step would produce them, or None (per value)."""
+    if kind == _NULL:
+        return [None] * len(series)
+    if kind in (_INSTANT, _WALL_CLOCK):
+        us = _datetime_us(series)
+        if us is None:
+            return None
+        # Repeated instants (a batch's `updated_at`, several meters' intervals) are formatted once.
+        codes, uniques = pd.factorize(us)
+        # `YYYY-MM-DDTHH:MM:SS.ffffff` -> the `_SQLiteDateTime` text (space separator).
+        text = np.datetime_as_string(uniques.view("datetime64[us]"), unit="us").astype("U26")
+        text.view(np.uint32).reshape(-1, 26)[:, 10] = ord(" ")
+        values = text.astype(object)[codes].tolist()
+    elif kind == _BOOL:
+        values = _numbers(series, "int64")[0].tolist()  # Boolean binds int on SQLite
+    elif kind == _INT:
+        if isinstance(series.dtype, np.dtype):
+            values = series.to_numpy().tolist()  # exact Python ints, uint64 included
+        else:
+            values = series.to_numpy(dtype=object, na_value=None).tolist()
+    elif kind == _FLOAT:
+        values = _numbers(series, "float64")[0].tolist()
+    elif kind == _STRING:
+        coded = _string_codes(series)
+        if coded is None:
+            return None
+        codes, uniques = coded
+        lookup = np.array([*uniques, None], dtype=object)
+        return lookup[codes].tolist()  # code -1 picks the trailing None
+    else:
+        return None
+    mask = _mask(series)
+    if mask.any():
+        for i in np.flatnonzero(mask).tolist():
+            values[i] = None
+    return values
+
+
+# ---- PostgreSQL binary COPY ------------------------------------------------------------------
+#
+# The COPY payload is assembled with numpy: per column, one piece per row (4-byte big-endian
+# length, -1 for NULL, then the value in the type's binary send format). When every piece of a
+# column has the same width the column is a (rows, width) byte matrix and a chunk is one hstack;
+# otherwise pieces are gathered from a blob by offsets.
+
+_COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, header extension length
+_COPY_TRAILER = b"\xff\xff"
+_COPY_CHUNK_ROWS = 100_000
+_NULL_PIECE = np.frombuffer(b"\xff\xff\xff\xff", dtype=np.uint8)
+_PG_EPOCH_US = 946_684_800_000_000  # 2000-01-01 (PostgreSQL's timestamp epoch) in Unix µs
+
+_OID_BOOL, _OID_INT8, _OID_INT2, _OID_INT4 = 16, 20, 21, 23
+_OID_FLOAT4, _OID_FLOAT8 = 700, 701
+_OID_TIMESTAMP, _OID_TIMESTAMPTZ = 1114, 1184
+_TEXT_OIDS = frozenset({25, 1042, 1043})  # text, bpchar, varchar
+_INT_RANGES = {_OID_INT2: (">i2", 2**15), _OID_INT4: (">i4", 2**31), _OID_INT8: (">i8", 2**63)}
+
+
+class _Fixed:
+    """Every row's piece has the same width: a (rows, width) uint8 matrix."""
+
+    def __init__(self, matrix: np.ndarray) -> None:
+        self.matrix = matrix
+
+    def take(self, start: int, stop: int) -> _Fixed:
+        return _Fixed(self.matrix[start:stop])
+
+
+class _Varying:
+    """Row i's piece is blob[starts[i] : starts[i] + lengths[i]]."""
+
+    def __init__(self, blob: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> None:
+        self.blob, self.starts, self.lengths = blob, starts, lengths
+
+    def take(self, start: int, stop: int) -> _Varying:
+        return _Varying(self.blob, self.starts[start:stop], self.lengths[start:stop])
+
+
+_Pieces = _Fixed | _Varying
+
+
+def _fixed_pieces(values: np.ndarray, mask: np.ndarray) -> _Pieces:
+    """Pieces of a fixed-width big-endian array (`values` already in send format)."""
+    n = len(values)
+    width = values.dtype.itemsize
+    header = np.frombuffer(width.to_bytes(4, "big"), dtype=np.uint8)
+    matrix = np.empty((n, 4 + width), dtype=np.uint8)
+    matrix[:, :4] = header
+    matrix[:, 4:] = values.view(np.uint8).reshape(n, width)
+    if not mask.any():
+        return _Fixed(matrix)
+    if mask.all():
+        return _Fixed(np.broadcast_to(_NULL_PIECE, (n, 4)))
+    blob = np.concatenate([matrix.reshape(-1), _NULL_PIECE])
+    starts = np.where(mask, len(blob) - 4, np.arange(n, dtype=np.int64) * (4 + width))
+    lengths = np.where(mask, 4, 4 + width).astype(np.int64)
+    return _Varying(blob, starts, lengths)
+
+
+def _coded_pieces(codes: np.ndarray, pieces: list[bytes]) -> _Pieces:
+    """Row i's piece is pieces[codes[i]]; code -1 is NULL."""
+    pieces = [*pieces, _NULL_PIECE.tobytes()]
+    lengths_by_code = np.array([len(p) for p in pieces], dtype=np.int64)
+    lengths = lengths_by_code[codes]
+    if len(lengths) and (lengths == lengths[0]).all():
+        width = int(lengths[0])
+        table = np.frombuffer(
+            b"".join(p if len(p) == width else bytes(width) for p in pieces), dtype=np.uint8
+        ).reshape(len(pieces), width)
+        return _Fixed(table[codes])
+    starts_by_code = np.concatenate([[0], np.cumsum(lengths_by_code)[:-1]])
+    blob = np.frombuffer(b"".join(pieces), dtype=np.uint8)
+    return _Varying(blob, starts_by_code[codes], lengths)
+
+
+def _value_piece(data: Any) -> bytes:
+    if data is None:
+        return _NULL_PIECE.tobytes()
+    data = bytes(data)
+    return len(data).to_bytes(4, "big", signed=True) + data
+
+
+def _pg_fast_pieces(kind: str | None, oid: int, series: pd.Series, encoding: str) -> _Pieces | None:
+    """The column's COPY pieces computed per column, or None when it must go per value."""
+    if kind == _NULL:
+        return _Fixed(np.broadcast_to(_NULL_PIECE, (len(series), 4)))
+    if kind in (_INSTANT, _WALL_CLOCK):
+        if oid != (_OID_TIMESTAMPTZ if kind == _INSTANT else _OID_TIMESTAMP):
+            return None
+        us = _datetime_us(series)
+        if us is None:
+            return None
+        return _fixed_pieces((us - _PG_EPOCH_US).astype(">i8"), _mask(series))
+    if kind == _BOOL and oid == _OID_BOOL:
+        values, mask = _numbers(series, "bool")
+        return _fixed_pieces(values.astype(np.uint8), mask)
+    if kind == _INT and oid in _INT_RANGES:
+        if series.dtype.kind == "u" and len(series) and series.max() >= 2**63:
+            return None  # refused by the per-value path
+        values, mask = _numbers(series, "int64")
+        fmt, bound = _INT_RANGES[oid]
+        if len(values) and (values.min() < -bound or values.max() >= bound):
+            return None  # refused by the per-value path
+        return _fixed_pieces(values.astype(fmt), mask)
+    if kind == _FLOAT and oid in (_OID_FLOAT4, _OID_FLOAT8):
+        values, mask = _numbers(series, "float64")
+        return _fixed_pieces(values.astype(">f4" if oid == _OID_FLOAT4 else ">f8"), mask)
+    if kind == _STRING and oid in _TEXT_OIDS:
+        coded = _string_codes(series)
+        if coded is None:
+            return None
+        codes, uniques = coded
+        return _coded_pieces(codes, [_value_piece(u.encode(encoding)) for u in uniques])
+    return None
+
+
+def _copy_chunk(columns: list[_Pieces]) -> bytes:
+    """One chunk of COPY tuples: field count, then each column's piece, row after row."""
+    n = len(columns[0].matrix) if isinstance(columns[0], _Fixed) else len(columns[0].starts)
+    count = np.frombuffer(len(columns).to_bytes(2, "big"), dtype=np.uint8)
+    groups: list[_Pieces] = [_Fixed(np.broadcast_to(count, (n, 2)))]
+    for piece in columns:  # adjacent fixed-width columns merge into one matrix
+        if isinstance(piece, _Fixed) and isinstance(groups[-1], _Fixed):
+            groups[-1] = _Fixed(np.hstack([groups[-1].matrix, piece.matrix]))
+        else:
+            groups.append(piece)
+    if len(groups) == 1:
+        return groups[0].matrix.tobytes()
+    row_length = sum(
+        g.matrix.shape[1] if isinstance(g, _Fixed) else g.lengths for g in groups
+    ) * np.ones(n, dtype=np.int64)
+    position = np.concatenate([[0], np.cumsum(row_length)[:-1]]).astype(np.int64)
+    out = np.empty(int(row_length.sum()), dtype=np.uint8)
+    for g in groups:
+        if isinstance(g, _Fixed):
+            width = g.matrix.shape[1]
+            out[position[:, None] + np.arange(width)] = g.matrix
+            position += width
+        else:
+            total = int(g.lengths.sum())
+            within = np.arange(total, dtype=np.int64) - np.repeat(
+                np.cumsum(g.lengths) - g.lengths, g.lengths
+            )
+            out[np.repeat(position, g.lengths) + within] = g.blob[np.repeat(g.starts, g.lengths) + within]
+            position += g.lengths
+    return out.tobytes()
+
+
+def _generic_values(conn: Connection, column: Column[Any], series: pd.Series) -> list[Any]:
+    values = _column_values(series)
+    process = _bind_processor(column, conn.dialect)
+    return values if process is None else [process(v) for v in values]
 
 
 def _sqlite_upsert(
     conn: Connection,
     table: Table,
+    frame: pd.DataFrame,
     columns: list[str],
-    data: list[list[Any]],
     key: list[str],
     update_columns: list[str],
     batch_size: int,
@@ -144,9 +439,13 @@ def _sqlite_upsert(
             f"cannot bulk-upsert {table.name!r}: statement parameters {order} differ from the "
             f"frame columns {columns} (client-side column defaults are not supported)"
         )
-    _apply_bind_processors(conn, table, columns, data)
-    by_name = dict(zip(columns, data, strict=True))
+    by_name = {}
+    for name in columns:
+        column, series = table.c[name], frame[name]
+        values = _sqlite_values(_fast_kind(column, conn.dialect, series), series)
+        by_name[name] = _generic_values(conn, column, series) if values is None else values
     rows = list(zip(*(by_name[name] for name in order), strict=True))
+    del by_name
     sql = str(compiled)
     written = 0
     for start in range(0, len(rows), batch_size):
@@ -156,34 +455,78 @@ def _sqlite_upsert(
     return written
 
 
+def _check_int_range(table: Table, name: str, oid: int, values: list[Any]) -> None:
+    # psycopg's binary int2/int4 dumpers wrap out-of-range ints silently (2**31 -> -2**31).
+    bound = _INT_RANGES[oid][1]
+    bad = [v for v in values if isinstance(v, int) and not -bound <= v < bound]
+    if bad:
+        raise ValueError(
+            f"column {name!r} of {table.name!r} cannot hold {len(bad)} value(s) such as "
+            f"{bad[0]!r}: outside [{-bound}, {bound - 1}]"
+        )
+
+
+def _pg_pieces(
+    conn: Connection, table: Table, frame: pd.DataFrame, columns: list[str], oids: list[int]
+) -> list[_Pieces]:
+    """Every column's COPY pieces; per-value conversion (and its errors) happens here, before any
+    write."""
+    from psycopg import pq
+    from psycopg.adapt import PyFormat, Transformer
+
+    driver = conn.connection.driver_connection
+    encoding = driver.info.encoding
+    transformer = Transformer(driver)
+    out = []
+    for name, oid in zip(columns, oids, strict=True):
+        column, series = table.c[name], frame[name]
+        pieces = _pg_fast_pieces(_fast_kind(column, conn.dialect, series), oid, series, encoding)
+        if pieces is None:
+            # The value the driver would get from SQLAlchemy, dumped by psycopg's own binary
+            # dumper for the column's type (what COPY's write_row does).
+            transformer.set_dumper_types([oid], pq.Format.BINARY)
+            dump, binary = transformer.dump_sequence, [PyFormat.BINARY]
+            values = _generic_values(conn, column, series)
+            if oid in _INT_RANGES:
+                _check_int_range(table, name, oid, values)
+            codes = np.array([-1 if v is None else i for i, v in enumerate(values)], dtype=np.int64)
+            pieces = _coded_pieces(codes, [_value_piece(dump((v,), binary)[0]) for v in values])
+        out.append(pieces)
+    return out
+
+
 def _postgresql_upsert(
     conn: Connection,
     table: Table,
+    frame: pd.DataFrame,
     columns: list[str],
-    data: list[list[Any]],
     key: list[str],
     update_columns: list[str],
     update_where: UpdateWhere | None = None,
 ) -> int:
     prep = conn.dialect.identifier_preparer
-    _apply_bind_processors(conn, table, columns, data)
+    quoted_cols = ", ".join(prep.quote(c) for c in columns)
+    with conn.connection.driver_connection.cursor() as cursor:
+        # Binary COPY needs the exact column types; the staging table copies the target's.
+        cursor.execute(f"SELECT {quoted_cols} FROM {prep.format_table(table)} LIMIT 0")
+        oids = [d.type_code for d in cursor.description]
+    pieces = _pg_pieces(conn, table, frame, columns, oids)
 
     tmp_name = f"_gridflow_upsert_{uuid.uuid4().hex[:16]}"
-    quoted_cols = ", ".join(prep.quote(c) for c in columns)
     # Same column types as the target but no constraints: rows are checked on the real INSERT.
     conn.exec_driver_sql(
         f"CREATE TEMPORARY TABLE {prep.quote(tmp_name)} AS "
         f"SELECT {quoted_cols} FROM {prep.format_table(table)} WITH NO DATA"
     )
     with conn.connection.driver_connection.cursor() as cursor:
-        # Binary COPY is ~15x faster than text COPY here; it needs the exact column types.
-        cursor.execute(f"SELECT {quoted_cols} FROM {prep.quote(tmp_name)} LIMIT 0")
-        oids = [d.type_code for d in cursor.description]
         sql = f"COPY {prep.quote(tmp_name)} ({quoted_cols}) FROM STDIN (FORMAT BINARY)"
         with cursor.copy(sql) as copy:
-            copy.set_types(oids)
-            for row in zip(*data, strict=True):
-                copy.write_row(row)
+            copy.write(_COPY_SIGNATURE)
+            for start in range(0, len(frame), _COPY_CHUNK_ROWS):
+                stop = start + _COPY_CHUNK_ROWS
+                copy.write(_copy_chunk([p.take(start, stop) for p in pieces]))
+            copy.write(_COPY_TRAILER)
+    del pieces
 
     tmp = Table(tmp_name, MetaData(), *(Column(c, table.c[c].type) for c in columns))
     stmt = postgresql.insert(table).from_select(columns, select(*tmp.c))
@@ -229,10 +572,11 @@ def upsert_frame(
     _check_duplicates(table, frame, key)
 
     columns = [str(c) for c in frame.columns]
-    data = [_column_values(frame[c]) for c in columns]
     dialect = conn.dialect.name
     if dialect == "sqlite":
-        return _sqlite_upsert(conn, table, columns, data, key, update_columns, batch_size, update_where)
+        return _sqlite_upsert(
+            conn, table, frame, columns, key, update_columns, batch_size, update_where
+        )
     if dialect == "postgresql":
-        return _postgresql_upsert(conn, table, columns, data, key, update_columns, update_where)
+        return _postgresql_upsert(conn, table, frame, columns, key, update_columns, update_where)
     raise NotImplementedError(f"upsert_frame supports sqlite and postgresql, not {dialect!r}")

@@ -1,0 +1,56 @@
+"""The reference frame a champion is monitored against, and the strata both sides are sampled by.
+
+The reference is a stratified sample of exactly the rows the model was trained on, with the
+model's own predictions beside them, logged with the training run (`REFERENCE_PATH`), so a drift
+check compares like with like without re-deriving anything.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from gridflow import frames as f
+from gridflow.monitoring.sampling import day_type, stratified_sample
+
+REFERENCE_PATH = "reference/features.parquet"
+REFERENCE_ROWS = 20_000
+PREDICTION = "prediction"
+STRATA = ["stratum_hour", "stratum_day_type"]
+
+
+def with_strata(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` plus local hour and weekday/weekend columns (`STRATA`), from its local wall clock."""
+    out = frame.copy()
+    strata = _strata(frame)
+    for column in STRATA:
+        out[column] = strata[column].to_numpy()
+    return out
+
+
+def sample_by_strata(frame: pd.DataFrame, size: int, seed: int = 0) -> pd.DataFrame:
+    """At most `size` rows of `frame`, every local hour x day type kept in proportion."""
+    if len(frame) <= size:
+        return frame
+    # Sample positions on the two strata columns alone: copying a 1M-row frame costs more than
+    # the drift test on the sample.
+    picked = stratified_sample(_strata(frame), STRATA, size, seed=seed)
+    return frame.iloc[picked.index.to_numpy()]
+
+
+def _strata(frame: pd.DataFrame) -> pd.DataFrame:
+    local = frame[f.INTERVAL_START_LOCAL] if f.INTERVAL_START_LOCAL in frame else frame[f.INTERVAL_START_UTC]
+    local = pd.to_datetime(local).reset_index(drop=True)
+    return pd.DataFrame({STRATA[0]: local.dt.hour.to_numpy(), STRATA[1]: day_type(local).to_numpy()})
+
+
+def seasonal_slice(reference: pd.DataFrame, months: set[int], min_rows: int = 1_000) -> pd.DataFrame:
+    """The reference rows of the calendar months the current window covers.
+
+    A 14-day window compared with years of training data differs by season alone (summer load is
+    not winter load); matching months keeps that out of the verdict. Falls back to the whole
+    reference when those months hold fewer than `min_rows` rows (e.g. a model trained on weeks).
+    """
+    local = pd.to_datetime(reference[f.INTERVAL_START_LOCAL] if f.INTERVAL_START_LOCAL in reference
+                           else reference[f.INTERVAL_START_UTC])
+    same = reference[local.dt.month.isin(sorted(months)).to_numpy()]
+    return same if len(same) >= min_rows else reference
