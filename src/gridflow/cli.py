@@ -260,8 +260,9 @@ def _demo_drift() -> None:
     from gridflow.warehouse.loads import read_load_observations, write_load_observations
     from tasks.common import warehouse
 
-    # Anchored on the shipped file's last hour, so a second demo run rewrites the same rows.
-    shipped_end = pd.Timestamp("2018-08-04", tz="UTC")
+    # Anchored on the shipped file's last hour (starts 2018-08-03 03:00Z) and not on the warehouse's,
+    # so a second demo run rewrites exactly the same rows instead of appending another month.
+    shipped_end = pd.Timestamp("2018-08-03 04:00", tz="UTC")
     with warehouse().begin() as conn:
         load = read_load_observations(conn, zone="PJME", end_utc=shipped_end)
         write_load_observations(conn, shifted_period(load, "2017-07-07", "2017-08-04", 1.15), None)
