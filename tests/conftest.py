@@ -97,6 +97,43 @@ def gridflow_env(tmp_path, monkeypatch, prefect_server) -> Iterator[dict[str, st
     reset_settings()
 
 
+async def wait_final(client, flow_run_id, timeout: float = 480):
+    """Poll the Prefect API until the flow run is in a final state; returns the run."""
+    import asyncio
+    import time
+
+    deadline = time.monotonic() + timeout
+    run = None
+    while time.monotonic() < deadline:
+        run = await client.read_flow_run(flow_run_id)
+        if run.state is not None and run.state.is_final():
+            return run
+        await asyncio.sleep(1)
+    raise AssertionError(f"flow run {flow_run_id} not final after {timeout} s: {run and run.state}")
+
+
+def use_warehouse(monkeypatch, url: str) -> None:
+    """Point this process's settings and engine cache at another warehouse URL."""
+    from gridflow.config import reset_settings
+    from tasks import common
+
+    monkeypatch.setenv("GRIDFLOW_WAREHOUSE_URL", url)
+    reset_settings()
+    common.warehouse.cache_clear()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def warehouse_url(request, gridflow_env, monkeypatch, tmp_path) -> Iterator[str]:
+    """The test's warehouse, once on SQLite and once on a fresh PostgreSQL schema."""
+    from tasks import common
+
+    url = (f"sqlite:///{tmp_path / 'warehouse-under-test.db'}" if request.param == "sqlite"
+           else request.getfixturevalue("postgres_schema_url"))
+    use_warehouse(monkeypatch, url)
+    yield url
+    common.warehouse.cache_clear()
+
+
 def _reset_process_caches() -> None:
     from tasks import common
 

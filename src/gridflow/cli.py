@@ -62,6 +62,7 @@ def ingest_pjm(
     start: Annotated[str | None, typer.Option(help="first day (YYYY-MM-DD) when there is no watermark")] = None,
     end: Annotated[str | None, typer.Option(help="last day (YYYY-MM-DD); default: now")] = None,
     base_url: Annotated[str | None, typer.Option(help="API base URL (default: api.pjm.com)")] = None,
+    requests_per_minute: Annotated[float, typer.Option(help="PJM allows non-members 6, members 600")] = 6.0,
 ):
     """PJM hourly load: a CSV export with --file, otherwise the Data Miner 2 API (key: PJM_API_KEY)."""
     _bootstrap()
@@ -73,8 +74,17 @@ def ingest_pjm(
             typer.echo(f"{summary.status}: {summary.rows_written} rows written ({summary.reason})")
             return
         from flows.ingest_pjm import ingest_pjm as ingest_pjm_flow
+        from tasks.ingest_pjm_api import pjm_progress
 
-        result = ingest_pjm_flow(feed=feed, zones=zone, start=start, end=end, base_url=base_url)
+        # Long backfills take minutes at 6 requests a minute: show pages as they arrive.
+        with typer.progressbar(length=1, label="PJM pages", file=sys.stderr) as bar:
+            def advance(done: int, total: int) -> None:
+                bar.length = max(total, 1)
+                bar.update(done - bar.pos)
+
+            with pjm_progress(advance):
+                result = ingest_pjm_flow(feed=feed, zones=zone, start=start, end=end, base_url=base_url,
+                                         requests_per_minute=requests_per_minute)
         typer.echo(_describe(result))
     except GridflowError as exc:
         _fail(exc)

@@ -17,7 +17,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import write_pjme_excerpt
+from tests.conftest import wait_final, write_pjme_excerpt
 
 pytestmark = pytest.mark.integration
 
@@ -56,17 +56,6 @@ async def _wait_triggered_run(client, deployment_id, timeout=120):
                 return run
         await asyncio.sleep(1)
     raise AssertionError("no retrain run was triggered by the drift event")
-
-
-async def _wait_final(client, flow_run_id, timeout=480):
-    deadline = time.monotonic() + timeout
-    run = None
-    while time.monotonic() < deadline:
-        run = await client.read_flow_run(flow_run_id)
-        if run.state is not None and run.state.is_final():
-            return run
-        await asyncio.sleep(2)
-    raise AssertionError(f"flow run {flow_run_id} not final after {timeout} s: {run and run.state}")
 
 
 async def _delete_automations(client, deployment_id):
@@ -128,7 +117,7 @@ def test_drift_triggers_a_served_retrain_once(gridflow_env, tmp_path):
         async def triggered_retrain():
             async with get_client() as client:
                 run = await _wait_triggered_run(client, deployment_id)
-                return await _wait_final(client, run.id)
+                return await wait_final(client, run.id)
 
         run = asyncio.run(triggered_retrain())
         assert run.state.type == StateType.COMPLETED, serve_log()

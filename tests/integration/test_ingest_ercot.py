@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from gridflow.replay import ReplayServer, Reply
 from gridflow.replay.ercot_mis import REAL_LOAD_CSV, load_doc, serve_mis, shifted_load_csv, zip_bytes
+from tests.conftest import use_warehouse
 
 pytestmark = pytest.mark.integration
 
@@ -30,15 +31,6 @@ def fast_ercot(gridflow_env, monkeypatch):
     monkeypatch.setenv("GRIDFLOW_ERCOT__MAX_ATTEMPTS", "3")
     reset_settings()
     return gridflow_env
-
-
-def use_warehouse(monkeypatch, url: str) -> None:
-    from gridflow.config import reset_settings
-    from tasks import common
-
-    monkeypatch.setenv("GRIDFLOW_WAREHOUSE_URL", url)
-    reset_settings()
-    common.warehouse.cache_clear()
 
 
 def four_docs() -> list:

@@ -4,6 +4,7 @@ fails at chunk 3 leaves a warehouse that a healthy re-run brings to exactly a cl
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
 
@@ -26,19 +27,11 @@ RUN = {"start": "2023-10-29", "end": "2023-11-10", "chunk_days": 4, "row_count":
 BIG = {**RUN, "chunk_days": 6}
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def warehouse_url(request, gridflow_env, monkeypatch, tmp_path):
-    from gridflow.config import reset_settings
-    from tasks import common
-
-    url = (f"sqlite:///{tmp_path / 'pjm.db'}" if request.param == "sqlite"
-           else request.getfixturevalue("postgres_schema_url"))
-    monkeypatch.setenv("GRIDFLOW_WAREHOUSE_URL", url)
+@pytest.fixture
+def warehouse_url(warehouse_url, monkeypatch):
+    """The shared two-dialect warehouse, with the replayed API's key in the environment."""
     monkeypatch.setenv("PJM_API_KEY", KEY)
-    reset_settings()
-    common.warehouse.cache_clear()
-    yield url
-    common.warehouse.cache_clear()
+    return warehouse_url
 
 
 @pytest.fixture
@@ -204,3 +197,17 @@ def test_prefect_rate_limit_is_created_with_a_strict_6_per_minute(gridflow_env):
         limit = client.read_global_concurrency_limit_by_name(name)
         assert (limit.limit, limit.slot_decay_per_second) == (1, 0.1)
         client.delete_global_concurrency_limit_by_name(name)
+
+
+def test_cli_backfill_shows_progress_and_loads(warehouse_url, pjm):
+    from typer.testing import CliRunner
+
+    from gridflow.cli import app
+
+    result = CliRunner().invoke(app, [
+        "ingest", "pjm", "--zone", "AE", "--zone", "DPL", "--start", "2023-10-29", "--end", "2023-11-04",
+        "--base-url", pjm.base_url, "--requests-per-minute", "6000",
+    ])
+    assert result.exit_code == 0, result.output
+    assert "PJM pages" in result.output
+    assert re.search(r"rows written: [1-9]\d*", result.output), result.output

@@ -10,20 +10,6 @@ from tests.conftest import write_pjme_excerpt
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def warehouse_url(request, gridflow_env, monkeypatch, tmp_path):
-    from gridflow.config import reset_settings
-    from tasks import common
-
-    url = (f"sqlite:///{tmp_path / 'other.db'}" if request.param == "sqlite"
-           else request.getfixturevalue("postgres_schema_url"))
-    monkeypatch.setenv("GRIDFLOW_WAREHOUSE_URL", url)
-    reset_settings()
-    common.warehouse.cache_clear()
-    yield url
-    common.warehouse.cache_clear()
-
-
 def snapshot(engine) -> list[tuple]:
     with engine.connect() as conn:
         return conn.execute(sa.text(

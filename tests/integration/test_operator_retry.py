@@ -16,19 +16,9 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import write_pjme_excerpt
+from tests.conftest import wait_final, write_pjme_excerpt
 
 pytestmark = pytest.mark.integration
-
-
-async def _wait_final(client, flow_run_id, timeout=420):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        run = await client.read_flow_run(flow_run_id)
-        if run.state is not None and run.state.is_final():
-            return run
-        await asyncio.sleep(1)
-    raise AssertionError(f"flow run {flow_run_id} not final after {timeout} s: {run.state}")
 
 
 async def _wait_deployment(client, name, process, timeout=120):
@@ -82,7 +72,7 @@ def test_retry_of_failed_retrain_skips_finished_tasks(gridflow_env, tmp_path):
             created = await client.create_flow_run_from_deployment(
                 deployment.id, parameters={"model": "load_forecast", "trigger": "test: retry"}
             )
-            failed = await _wait_final(client, created.id)
+            failed = await wait_final(client, created.id)
             first = await _task_states(client, created.id)
 
             with warehouse().begin() as conn:
@@ -93,7 +83,7 @@ def test_retry_of_failed_retrain_skips_finished_tasks(gridflow_env, tmp_path):
                 State(type=StateType.SCHEDULED, name="AwaitingRetry", message="Retry from the UI"),
                 force=True,
             )
-            retried = await _wait_final(client, created.id)
+            retried = await wait_final(client, created.id)
             # The served deployment's drift trigger outlives it on the session-wide server.
             for automation in await client.read_resource_related_automations(f"prefect.deployment.{deployment.id}"):
                 await client.delete_automation(automation.id)
