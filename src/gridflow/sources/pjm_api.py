@@ -23,6 +23,7 @@ from gridflow.errors import ParseError
 from gridflow.sources.pjm_load_csv import (
     canonical_load_frame,
     dedupe_load_area_rows,
+    ept_dst_flags,
     gap_issues,
     sum_load_areas,
 )
@@ -193,17 +194,8 @@ def _times(raw: dict[str, pd.Series], source: str) -> tuple[pd.DatetimeIndex, pd
     """(naive UTC, naive EPT, is_dst); the EPT must be the Eastern wall clock of the UTC key."""
     utc_naive = _parse_iso(raw["datetime_beginning_utc"], source, "datetime_beginning_utc")
     ept = _parse_iso(raw["datetime_beginning_ept"], source, "datetime_beginning_ept")
-    expected = utc_naive.tz_localize("UTC").tz_convert(frames.PJM_TZ).tz_localize(None)
-    mismatch = np.flatnonzero(expected != ept)
-    if mismatch.size:
-        i = mismatch[0]
-        raise ParseError(
-            source,
-            f"item {i + 1}: datetime_beginning_ept {raw['datetime_beginning_ept'].iloc[i]!r} is not the "
-            f"{frames.PJM_TZ} time of datetime_beginning_utc {raw['datetime_beginning_utc'].iloc[i]!r} "
-            f"(expected {expected[i]}; {mismatch.size} such item(s))",
-        )
-    is_dst = (utc_naive - ept).to_numpy() == np.timedelta64(4, "h")
+    where = [f"item {i + 1}" for i in range(len(utc_naive))]
+    is_dst = ept_dst_flags(utc_naive, ept, source, where, raw["datetime_beginning_utc"], raw["datetime_beginning_ept"])
     return utc_naive, ept, is_dst
 
 

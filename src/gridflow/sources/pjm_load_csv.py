@@ -18,7 +18,7 @@ import csv
 import os
 import re
 from dataclasses import dataclass
-from typing import IO, Literal
+from typing import IO, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -131,20 +131,8 @@ def parse_dataminer_hrl_load_metered(
     load_area = _require_text(column("load_area"), src, "load_area")
     lines = body.index.to_numpy()
 
-    # The EPT column must be exactly the Eastern wall clock of the UTC key; anything else means
-    # the export is corrupt or not what we think it is.
+    is_dst = ept_dst_flags(utc_naive, ept, src, [f"line {n}" for n in lines], utc_text, ept_text)
     utc = pd.DatetimeIndex(utc_naive).tz_localize("UTC")
-    expected_ept = utc.tz_convert(frames.PJM_TZ).tz_localize(None)
-    mismatch = np.flatnonzero(expected_ept != pd.DatetimeIndex(ept))
-    if mismatch.size:
-        i = mismatch[0]
-        raise ParseError(
-            src,
-            f"line {lines[i]}: datetime_beginning_ept {ept_text.iloc[i]!r} is not the "
-            f"{frames.PJM_TZ} time of datetime_beginning_utc {utc_text.iloc[i]!r} "
-            f"(expected {expected_ept[i]}; {mismatch.size} such row(s))",
-        )
-    is_dst = (utc_naive - ept).to_numpy() == np.timedelta64(4, "h")
 
     rows = pd.DataFrame(
         {
@@ -451,6 +439,27 @@ def _resolve_kaggle_local_times(
             "the standard-time repeat is missing"
         )
     return utc, ~dropped
+
+
+def ept_dst_flags(
+    utc_naive: Any, ept: Any, source: str, where: list[str], utc_text: pd.Series, ept_text: pd.Series
+) -> np.ndarray:
+    """Check every EPT wall clock is the Eastern time of its UTC key; return the DST flags (EPT = UTC-4).
+
+    Anything else means the export is corrupt or not what we think it is. `where` names each row
+    (`line 12`, `item 3`) for the error message.
+    """
+    utc = pd.DatetimeIndex(utc_naive).tz_localize("UTC")
+    expected = utc.tz_convert(frames.PJM_TZ).tz_localize(None)
+    mismatch = np.flatnonzero(expected != pd.DatetimeIndex(ept))
+    if mismatch.size:
+        i = mismatch[0]
+        raise ParseError(
+            source,
+            f"{where[i]}: datetime_beginning_ept {ept_text.iloc[i]!r} is not the {frames.PJM_TZ} time of "
+            f"datetime_beginning_utc {utc_text.iloc[i]!r} (expected {expected[i]}; {mismatch.size} such row(s))",
+        )
+    return (pd.DatetimeIndex(utc_naive) - pd.DatetimeIndex(ept)).to_numpy() == np.timedelta64(4, "h")
 
 
 def dedupe_load_area_rows(rows: pd.DataFrame, issues: list[str]) -> pd.DataFrame:
