@@ -30,24 +30,26 @@ def drift_trigger(model: str) -> DeploymentEventTrigger:
     )
 
 
+def ercot_hourly(name: str, report: str, minute: int, title: str) -> RunnerDeployment:
+    """An hourly ERCOT MIS report deployment; minutes are staggered so reports do not collide.
+
+    MIS publishes DAM prices once a day but other reports hourly; new DocIDs are cheap to check.
+    """
+    return ingest_ercot.to_deployment(
+        name=name,
+        parameters={"report": report},
+        schedules=[Cron(f"{minute} * * * *", timezone="America/Chicago")],
+        tags=["ingest", "ercot"],
+        description=f"ERCOT {title}, new documents only.",
+    )
+
+
 def all_deployments() -> list[RunnerDeployment]:
     """The deployments a gridflow worker or `gridflow serve` process runs."""
     return [
-        ingest_ercot.to_deployment(
-            name="dam-spp",
-            parameters={"report": "dam_spp"},
-            # MIS publishes DAM prices once a day but other reports hourly; new DocIDs are cheap to check.
-            schedules=[Cron("15 * * * *", timezone="America/Chicago")],
-            tags=["ingest", "ercot"],
-            description="ERCOT DAM Settlement Point Prices (report 12331), new documents only.",
-        ),
-        ingest_ercot.to_deployment(
-            name="actual-load",
-            parameters={"report": "actual_load_wz"},
-            schedules=[Cron("20 * * * *", timezone="America/Chicago")],
-            tags=["ingest", "ercot"],
-            description="ERCOT Actual System Load by Weather Zone (report 13101), new documents only.",
-        ),
+        ercot_hourly("dam-spp", "dam_spp", minute=15, title="DAM Settlement Point Prices (report 12331)"),
+        ercot_hourly("actual-load", "actual_load_wz", minute=20,
+                     title="Actual System Load by Weather Zone (report 13101)"),
         ingest_pjm.to_deployment(
             name="hrl-load-metered-daily",
             parameters={"feed": "hrl_load_metered", "zones": ["PJME"], "start": "2024-01-01"},

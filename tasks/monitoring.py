@@ -4,7 +4,7 @@ retrain decision, the record (warehouse, MLflow report, Prefect artifacts) and t
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -54,18 +54,10 @@ class Window:
 
 
 @dataclass(frozen=True)
-class DriftMeasure:
-    """Per-feature drift, prediction drift and the HTML report of one check."""
+class DriftMeasure(evidently_adapter.DriftResult):
+    """The feature drift of one check (prediction column taken out of the share) plus prediction drift."""
 
-    method: str
-    threshold: float
-    scores: dict[str, float]
-    drifted: list[str]
-    share: float
-    prediction_drift: float | None
-    reference_rows: int
-    current_rows: int
-    html: str | None = field(default=None, repr=False)
+    prediction_drift: float | None = None
 
 
 @dataclass(frozen=True)
@@ -169,10 +161,9 @@ def measure_drift(model: str, reference: pd.DataFrame, window: Window) -> DriftM
     )
     scores = {c: s for c, s in result.scores.items() if c != PREDICTION}
     drifted = [c for c in result.drifted if c != PREDICTION]
-    share = len(drifted) / len(scores) if scores else 0.0
-    measure = DriftMeasure(result.method, result.threshold, scores, drifted, share,
-                           result.scores.get(PREDICTION), len(ref), len(current), result.html)
-    log().info("%s: drift share %.0f%% (%s), prediction drift %s", model, share * 100,
+    measure = DriftMeasure(result.method, result.threshold, scores, drifted, len(ref), len(current), result.html,
+                           prediction_drift=result.scores.get(PREDICTION))
+    log().info("%s: drift share %.0f%% (%s), prediction drift %s", model, measure.share * 100,
                ", ".join(drifted) or "none", measure.prediction_drift)
     return measure
 
