@@ -13,7 +13,7 @@ from pathlib import Path
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from gridflow.usecases.configs import ErcotConfig, LoadForecastConfig
+from gridflow.usecases.configs import ErcotConfig, LoadForecastConfig, OutageRiskConfig, StormConfig
 
 DEFAULT_HOME = Path(".gridflow")
 
@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     actor: str = Field(default="gridflow", description="Recorded as the actor of automatic decisions.")
     load_forecast: LoadForecastConfig = Field(default_factory=LoadForecastConfig)
     ercot: ErcotConfig = Field(default_factory=ErcotConfig)
+    storm: StormConfig = Field(default_factory=StormConfig)
+    outage_risk: OutageRiskConfig = Field(default_factory=OutageRiskConfig)
 
     @model_validator(mode="after")
     def _fill_embedded_defaults(self) -> Settings:

@@ -16,6 +16,7 @@ TABLES = {
     "load_observation", "ingest_ledger", "promotion_audit",
     "market_price", "market_quantity", "meter_interval", "source_document", "ingest_watermark",
     "drift_check",
+    "weather_alert", "asset", "storm_outcome", "outage_prediction", "crew_plan", "crew_plan_line",
 }
 
 

@@ -49,3 +49,37 @@ class ErcotConfig(BaseModel):
     backoff_seconds: float = Field(default=1.0, ge=0.0, description="First retry delay; doubles each try.")
     max_zip_bytes: int = Field(default=50 * 1024 * 1024, ge=1, description="Largest download accepted.")
     max_csv_bytes: int = Field(default=500 * 1024 * 1024, ge=1, description="Largest uncompressed member.")
+
+
+STORM_EVENTS_DEFAULT = (
+    "Severe Thunderstorm Warning", "Tornado Warning", "High Wind Warning", "Hurricane Warning",
+    "Tropical Storm Warning", "Winter Storm Warning", "Ice Storm Warning",
+)
+
+
+class StormConfig(BaseModel):
+    """Weather alerts and the storm response (env: `GRIDFLOW_STORM__<FIELD>`)."""
+
+    nws_base_url: str = Field(default="https://api.weather.gov", description="NWS API; a replay server offline.")
+    # api.weather.gov refuses requests without a User-Agent and asks for a contact in it.
+    user_agent: str = Field(default="gridflow/0.1 (storm-response; ops@example-utility.com)",
+                            description="Sent on every NWS request: say who you are and how to reach you.")
+    areas: list[str] = Field(default_factory=lambda: ["TX"], min_length=1, description="States polled.")
+    events: list[str] = Field(default_factory=lambda: list(STORM_EVENTS_DEFAULT),
+                              description="Alert event types that count as storm warnings.")
+    min_severity: str = Field(default="Moderate", description="Least severity answered: Minor..Extreme.")
+    max_attempts: int = Field(default=4, ge=1, description="Tries per NWS request on 429/5xx/network errors.")
+    backoff_seconds: float = Field(default=1.0, ge=0.0)
+    model_name: str = Field(default="outage_risk", description="Registered model scored under an alert.")
+    score_chunk_rows: int = Field(default=250_000, ge=1_000, description="Assets scored per chunk.")
+    crews_per_outage: float = Field(default=0.25, gt=0, description="Crews staged per expected outage.")
+    priority_assets_per_center: int = Field(default=20, ge=0, description="Riskiest assets listed per center.")
+
+
+class OutageRiskConfig(BaseModel):
+    """Knobs of the outage-risk classifier (env: `GRIDFLOW_OUTAGE_RISK__<FIELD>`)."""
+
+    holdout_storms: int = Field(default=6, ge=1, description="Latest storms kept out of training.")
+    calibration_share: float = Field(default=0.2, gt=0, lt=1, description="Training storms used to calibrate.")
+    min_relative_improvement: float = Field(default=0.01, ge=0.0)
+    xgb_params: dict[str, Any] = Field(default_factory=dict, description="Overrides of defaults.")

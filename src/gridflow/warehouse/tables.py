@@ -15,7 +15,9 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import JSONB
 
 from gridflow.warehouse.types import UTCDateTime, WallClockDateTime
@@ -203,4 +205,133 @@ drift_check = Table(
     Column("mlflow_run_id", String(64), nullable=True),  # the monitoring run holding the HTML report
     CheckConstraint(_in("action", DRIFT_ACTIONS), name="action"),
     Index(None, "model_name", "id"),
+)
+
+# ---- Storm response (revision 0004) ------------------------------------------------------------
+
+ALERT_MESSAGE_TYPES = ("Alert", "Update", "Cancel")
+ALERT_STATUSES = ("active", "superseded", "cancelled", "expired")
+ASSET_TYPES = ("feeder", "transformer", "pole")
+PLAN_STATUSES = ("active", "superseded", "cancelled")
+
+weather_alert = Table(
+    "weather_alert",
+    metadata,
+    Column("alert_id", String(256), primary_key=True),  # NWS message id (urn:oid:...)
+    # An Update references the message it replaces: the chain is one warning as operators see it,
+    # its root is the first Alert, and each Update is the chain's next version.
+    Column("chain_id", String(256), nullable=False),
+    Column("chain_version", Integer, nullable=False),
+    Column("message_type", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("event", String(128), nullable=False),
+    Column("severity", String(16), nullable=True),
+    Column("certainty", String(16), nullable=True),
+    Column("urgency", String(16), nullable=True),
+    Column("sent_utc", UTCDateTime, nullable=False),
+    Column("effective_utc", UTCDateTime, nullable=True),
+    Column("onset_utc", UTCDateTime, nullable=True),
+    Column("expires_utc", UTCDateTime, nullable=True),
+    Column("ends_utc", UTCDateTime, nullable=True),
+    Column("area_desc", Text, nullable=True),
+    Column("same_codes", JSONType, nullable=False),  # 6-digit SAME: 0 + state FIPS + county FIPS
+    Column("ugc_codes", JSONType, nullable=False),  # e.g. TXC201 (county) or TXZ213 (zone)
+    Column("references", JSONType, nullable=False),  # earlier message ids this one refers to
+    Column("max_wind_gust_mph", Float, nullable=True),
+    Column("max_hail_in", Float, nullable=True),
+    Column("sender_name", String(128), nullable=True),
+    Column("headline", Text, nullable=True),
+    Column("document", JSONType, nullable=False),  # the GeoJSON feature as received
+    Column("superseded_by", String(256), nullable=True),
+    Column("received_via", String(16), nullable=False),  # poll or push
+    Column("first_seen_utc", UTCDateTime, nullable=False),
+    # Set once the gridflow.weather.alert.* event went out; NULL means "announce it (again)".
+    Column("announced_at", UTCDateTime, nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+    CheckConstraint(_in("message_type", ALERT_MESSAGE_TYPES), name="message_type"),
+    CheckConstraint(_in("status", ALERT_STATUSES), name="status"),
+    Index(None, "chain_id", "chain_version"),
+)
+
+asset = Table(
+    "asset",
+    metadata,
+    Column("asset_id", String(64), primary_key=True),
+    Column("asset_type", String(16), nullable=False),
+    Column("service_center", String(64), nullable=False),
+    Column("county_fips", String(5), nullable=False),  # state + county FIPS, e.g. 48201
+    Column("nws_zone", String(8), nullable=False),  # NWS public forecast zone UGC, e.g. TXZ213
+    Column("latitude", Float, nullable=False),
+    Column("longitude", Float, nullable=False),
+    Column("age_years", Float, nullable=False),
+    Column("material", String(32), nullable=False),
+    Column("vegetation_exposure", Float, nullable=False),  # 0..1 share of span under canopy
+    Column("customers_served", Integer, nullable=False),
+    Column("outages_5y", Integer, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    CheckConstraint(_in("asset_type", ASSET_TYPES), name="asset_type"),
+    Index(None, "county_fips"),
+    Index(None, "nws_zone"),
+)
+
+storm_outcome = Table(
+    "storm_outcome",
+    metadata,
+    Column("storm_id", String(64), primary_key=True),
+    Column("asset_id", String(64), primary_key=True),
+    Column("storm_start_utc", UTCDateTime, nullable=False),
+    Column("event", String(128), nullable=False),
+    Column("severity", String(16), nullable=True),
+    Column("max_wind_gust_mph", Float, nullable=True),
+    Column("max_hail_in", Float, nullable=True),
+    Column("failed", Boolean, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+outage_prediction = Table(
+    "outage_prediction",
+    metadata,
+    Column("chain_id", String(256), primary_key=True),
+    Column("alert_version", Integer, primary_key=True),
+    Column("model_version", String(64), primary_key=True),
+    Column("asset_id", String(64), primary_key=True),
+    Column("probability", Float, nullable=False),
+    Column("scored_at", UTCDateTime, nullable=False),
+)
+
+crew_plan = Table(
+    "crew_plan",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("chain_id", String(256), nullable=False),
+    Column("alert_id", String(256), nullable=False),  # the message the plan answers
+    Column("alert_version", Integer, nullable=False),
+    Column("model_name", String(128), nullable=False),
+    Column("model_version", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("assets_scored", Integer, nullable=False),
+    Column("expected_outages", Float, nullable=False),
+    Column("expected_customers_out", Float, nullable=False),
+    Column("crews_needed", Integer, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("flow_run_id", String(64), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    CheckConstraint(_in("status", PLAN_STATUSES), name="status"),
+    UniqueConstraint("chain_id", "alert_version", "model_version", name="uq_crew_plan_version"),
+    # However often an alert event is delivered, a warning has at most one active plan.
+    Index("uq_crew_plan_active", "chain_id", unique=True,
+          sqlite_where=sql_text("status = 'active'"), postgresql_where=sql_text("status = 'active'")),
+)
+
+crew_plan_line = Table(
+    "crew_plan_line",
+    metadata,
+    Column("plan_id", Integer, ForeignKey("crew_plan.id", ondelete="CASCADE"), primary_key=True),
+    Column("service_center", String(64), primary_key=True),
+    Column("assets_in_area", Integer, nullable=False),
+    Column("expected_outages", Float, nullable=False),
+    Column("expected_customers_out", Float, nullable=False),
+    Column("crews_needed", Integer, nullable=False),
+    Column("priority_assets", JSONType, nullable=False),  # [{asset_id, probability, customers}, ...]
 )
