@@ -7,48 +7,26 @@ Prefect UI's Retry button does it (state Scheduled/AwaitingRetry, forced).
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
-import time
 
 import pytest
 import sqlalchemy as sa
 
 from tests.conftest import wait_final, write_pjme_excerpt
+from tests.integration.served import (
+    delete_deployment_automations,
+    retry_like_the_ui,
+    served,
+    task_states,
+    wait_deployment,
+)
 
 pytestmark = pytest.mark.integration
-
-
-async def _wait_deployment(client, name, process, timeout=120):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "the serve process died"
-        try:
-            return await client.read_deployment_by_name(name)
-        except Exception:
-            await asyncio.sleep(1)
-    raise AssertionError(f"deployment {name} never appeared")
-
-
-async def _task_states(client, flow_run_id) -> dict[str, list[str]]:
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
-
-    runs = await client.read_task_runs(
-        flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
-    )
-    states: dict[str, list[str]] = {}
-    for run in sorted(runs, key=lambda r: r.created):
-        states.setdefault(run.name, []).append(run.state.name)
-    return states
 
 
 def test_retry_of_failed_retrain_skips_finished_tasks(gridflow_env, tmp_path):
     import mlflow
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.objects import StateType
-    from prefect.states import State
 
     from flows.ingest_pjm_load import ingest_pjm_load
     from tasks.common import warehouse
@@ -61,40 +39,24 @@ def test_retry_of_failed_retrain_skips_finished_tasks(gridflow_env, tmp_path):
             "BEGIN SELECT RAISE(ABORT, 'audit store unavailable (injected by test)'); END"
         ))
 
-    env = {**os.environ, **gridflow_env, "PREFECT_RUNNER_POLL_FREQUENCY": "1"}
-    log = (tmp_path / "serve.log").open("wb")
-    serve = subprocess.Popen([sys.executable, "-m", "gridflow.cli", "serve", "--deployment", "retrain/load-forecast"], env=env,
-                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-
-    async def scenario():
+    async def scenario(serve):
         async with get_client() as client:
-            deployment = await _wait_deployment(client, "retrain/load-forecast", serve)
+            deployment = await wait_deployment(client, "retrain/load-forecast", serve)
             created = await client.create_flow_run_from_deployment(
                 deployment.id, parameters={"model": "load_forecast", "trigger": "test: retry"}
             )
             failed = await wait_final(client, created.id)
-            first = await _task_states(client, created.id)
+            first = await task_states(client, created.id)
 
             with warehouse().begin() as conn:
                 conn.execute(sa.text("DROP TRIGGER audit_down"))
-            # What the UI's Retry button sends.
-            await client.set_flow_run_state(
-                created.id,
-                State(type=StateType.SCHEDULED, name="AwaitingRetry", message="Retry from the UI"),
-                force=True,
-            )
+            await retry_like_the_ui(client, created.id)
             retried = await wait_final(client, created.id)
-            # The served deployment's drift trigger outlives it on the session-wide server.
-            for automation in await client.read_resource_related_automations(f"prefect.deployment.{deployment.id}"):
-                await client.delete_automation(automation.id)
-            return failed, first, retried, await _task_states(client, created.id)
+            await delete_deployment_automations(client, deployment.id)
+            return failed, first, retried, await task_states(client, created.id)
 
-    try:
-        failed, first, retried, after = asyncio.run(scenario())
-    finally:
-        os.killpg(serve.pid, signal.SIGTERM)
-        serve.wait(timeout=30)
-        log.close()
+    with served(gridflow_env, tmp_path / "serve.log", "retrain/load-forecast") as serve:
+        failed, first, retried, after = asyncio.run(scenario(serve))
 
     assert failed.state.type == StateType.FAILED, (tmp_path / "serve.log").read_text()[-3000:]
     assert first["apply-decision-load_forecast"] == ["Failed"]
