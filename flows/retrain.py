@@ -1,10 +1,13 @@
 """DAG: dataset -> validate -> features -> train -> backtest -> evaluate vs champion -> register
--> gate -> promote or keep -> report. One flow for every use case."""
+-> gate -> [operator approval, if the model asks for it] -> promote or keep -> report.
+One flow for every use case."""
 
 from __future__ import annotations
 
 from prefect import flow
 
+from gridflow.registry.approval import apply_approval
+from tasks.approval import await_operator_approval
 from tasks.training import (
     apply_decision,
     backtest_challenger,
@@ -29,8 +32,10 @@ def retrain(model: str = "load_forecast", trigger: str = "manual") -> dict:
     backtest = backtest_challenger(model, features)
     evaluation = evaluate_against_champion(model, fitted, features, backtest)
     logged = register_challenger(model, fitted, evaluation, data, validation, features, trigger)
-    decision = gate_challenger(model, evaluation, logged)
-    move = apply_decision(model, decision, logged, evaluation, trigger)
+    gate = gate_challenger(model, evaluation, logged)
+    approval = await_operator_approval(model, gate)
+    decision = apply_approval(gate, approval)
+    move = apply_decision(model, decision, logged, evaluation, trigger, approval)
     publish_evaluation_report(model, evaluation, decision, logged, move, trigger)
     return {"model": model, "version": logged.version, "decision": decision.as_dict(),
             "evaluation": evaluation, "audit_id": move.audit_id, "mlflow_run_id": logged.run_id,

@@ -21,6 +21,7 @@ from gridflow.frames import INTERVAL_START_LOCAL, INTERVAL_START_UTC, ZONE
 from gridflow.monitoring.reference import PREDICTION, REFERENCE_PATH, REFERENCE_ROWS, sample_by_strata
 from gridflow.provenance import git_commit, lock_file_sha256
 from gridflow.registry import mlflow_registry as registry
+from gridflow.registry.approval import Approval
 from gridflow.registry.gate import GateDecision, decide_promotion
 from gridflow.registry.promotion import AliasMove, apply_gate_decision
 from gridflow.usecases import get_use_case
@@ -194,16 +195,23 @@ def gate_challenger(model: str, evaluation: Evaluation, logged: registry.LoggedM
 
 @task(name="apply-decision", task_run_name="apply-decision-{model}", **WORK)
 def apply_decision(
-    model: str, decision: GateDecision, logged: registry.LoggedModel, evaluation: Evaluation, trigger: str
+    model: str, decision: GateDecision, logged: registry.LoggedModel, evaluation: Evaluation, trigger: str,
+    approval: Approval | None = None,
 ) -> AliasMove:
-    """Move the `champion` alias on a pass, record the decision either way, and announce it."""
+    """Move the `champion` alias on a pass, record the decision either way, and announce it.
+
+    With an operator's `approval`, the operator is the decision's actor and the answer is kept in
+    the audit row and on the model version's tags."""
     mlflow_ready()
+    metrics = {"challenger": evaluation.challenger, "champion": evaluation.champion,
+               "baseline": evaluation.baseline, "window": [evaluation.window_start_utc, evaluation.window_end_utc]}
+    if approval is not None:
+        metrics["approval"] = approval.as_dict()
+        registry.tag_version(model, logged.version, approval.tags())
     move = apply_gate_decision(
-        warehouse(), decision, model_name=model, actor=get_settings().actor, trigger=trigger,
-        mlflow_run_id=logged.run_id,
-        metrics={"challenger": evaluation.challenger, "champion": evaluation.champion,
-                 "baseline": evaluation.baseline, "window": [evaluation.window_start_utc,
-                                                             evaluation.window_end_utc]},
+        warehouse(), decision, model_name=model,
+        actor=approval.approver if approval is not None else get_settings().actor,
+        trigger=trigger, mlflow_run_id=logged.run_id, metrics=metrics,
     )
     emit_event(
         event="gridflow.model.promoted" if decision.promote else "gridflow.model.promotion.rejected",

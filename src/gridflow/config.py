@@ -13,7 +13,7 @@ from pathlib import Path
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from gridflow.usecases.configs import ErcotConfig, LoadForecastConfig, OutageRiskConfig, StormConfig
+from gridflow.usecases.configs import ErcotConfig, LoadForecastConfig, NotifyConfig, OutageRiskConfig, StormConfig
 
 DEFAULT_HOME = Path(".gridflow")
 
@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     ercot: ErcotConfig = Field(default_factory=ErcotConfig)
     storm: StormConfig = Field(default_factory=StormConfig)
     outage_risk: OutageRiskConfig = Field(default_factory=OutageRiskConfig)
+    notify: NotifyConfig = Field(default_factory=NotifyConfig)
 
     @model_validator(mode="after")
     def _fill_embedded_defaults(self) -> Settings:

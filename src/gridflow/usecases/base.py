@@ -47,6 +47,10 @@ class UseCase(ABC):
     suite: str  # expectation suite file in expectations/
     target: str = "target"
     gate: GateThresholds = GateThresholds()
+    # Whether an operator must approve in the Prefect UI before `champion` moves, and how long
+    # the run waits for that answer (no answer = reject).
+    require_approval: bool = False
+    approval_timeout_s: int = 24 * 3600
 
     @abstractmethod
     def load_dataset(self, conn: Connection) -> pd.DataFrame:

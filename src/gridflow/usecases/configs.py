@@ -38,6 +38,8 @@ class LoadForecastConfig(BaseModel):
     backtest_test_days: int = Field(default=91, ge=7)
     min_relative_improvement: float = Field(default=0.01, ge=0.0)
     xgb_params: dict[str, Any] = Field(default_factory=dict, description="Overrides of defaults.")
+    require_approval: bool = Field(default=False, description="An operator approves each promotion in the UI.")
+    approval_timeout_hours: float = Field(default=24.0, gt=0, description="No answer by then counts as reject.")
     monitor: MonitorConfig = Field(default_factory=MonitorConfig)
 
 
@@ -83,3 +85,14 @@ class OutageRiskConfig(BaseModel):
     calibration_share: float = Field(default=0.2, gt=0, lt=1, description="Training storms used to calibrate.")
     min_relative_improvement: float = Field(default=0.01, ge=0.0)
     xgb_params: dict[str, Any] = Field(default_factory=dict, description="Overrides of defaults.")
+    require_approval: bool = Field(default=False, description="An operator approves each promotion in the UI.")
+    approval_timeout_hours: float = Field(default=24.0, gt=0, description="No answer by then counts as reject.")
+
+
+class NotifyConfig(BaseModel):
+    """Failure notifications (env: `GRIDFLOW_NOTIFY__<FIELD>`); the log always gets them."""
+
+    # Chat webhook URLs embed their token: kept out of repr, never logged.
+    webhook_url: str | None = Field(default=None, repr=False, description="POST each notice here as JSON.")
+    write_file: bool = Field(default=True, description="Append notices to $GRIDFLOW_HOME/notifications.jsonl.")
+    timeout_seconds: float = Field(default=10.0, gt=0, description="Webhook request timeout.")

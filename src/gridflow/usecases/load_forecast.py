@@ -40,6 +40,8 @@ class LoadForecast(UseCase):
             greater_is_better=False,
             min_relative_improvement=self.config.min_relative_improvement,
         )
+        self.require_approval = self.config.require_approval
+        self.approval_timeout_s = round(self.config.approval_timeout_hours * 3600)
 
     def load_dataset(self, conn: Connection) -> pd.DataFrame:
         """Hourly load from the warehouse, limited to the configured zone and start date."""

@@ -1,0 +1,52 @@
+"""An operator's approval of a promotion, and what it does to the gate's decision (pure)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+
+from gridflow.registry.gate import GateDecision
+
+OUTCOMES = ("approved", "rejected", "timed_out")
+
+
+@dataclass(frozen=True)
+class Approval:
+    """An operator's answer to "promote this challenger?", or the timeout that stood in for one."""
+
+    outcome: str  # approved | rejected | timed_out
+    approver: str
+    comment: str
+    decided_at_utc: str
+
+    def __post_init__(self) -> None:
+        if self.outcome not in OUTCOMES:
+            raise ValueError(f"approval outcome must be one of {OUTCOMES}, not {self.outcome!r}")
+
+    @property
+    def approved(self) -> bool:
+        """True only for an explicit approval; silence is not consent."""
+        return self.outcome == "approved"
+
+    def as_dict(self) -> dict:
+        """JSON-safe form for audit rows and tags."""
+        return asdict(self)
+
+    def tags(self) -> dict[str, str]:
+        """MLflow model-version tags that record the decision beside the model."""
+        return {"approval.outcome": self.outcome, "approval.by": self.approver,
+                "approval.comment": self.comment, "approval.decided_at": self.decided_at_utc}
+
+
+def apply_approval(decision: GateDecision, approval: Approval | None) -> GateDecision:
+    """The decision after the operator: a rejection or timeout stops a promotion the gate allowed;
+    an approval never promotes what the gate refused."""
+    if approval is None or not decision.promote:
+        return decision
+    said = f": {approval.comment}" if approval.comment else ""
+    if approval.approved:
+        return replace(decision, reason=f"{decision.reason}; approved by {approval.approver}{said}")
+    if approval.outcome == "timed_out":
+        return replace(decision, promote=False,
+                       reason=f"gate passed ({decision.reason}) but no operator approved it in time; kept the champion")
+    return replace(decision, promote=False,
+                   reason=f"gate passed ({decision.reason}) but {approval.approver} rejected it{said}")
