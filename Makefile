@@ -15,7 +15,10 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps --compile-bytecode -e .
 	touch $(STAMP)
 
+# The demo runs on the local stack (Prefect server, MLflow UI, a worker serving every deployment), so
+# its event-triggered runs happen as in production and stay visible in the UI; `gridflow down` stops it.
 demo: $(STAMP)
+	$(BIN)/gridflow up --no-schedules
 	$(BIN)/gridflow demo
 
 test: $(STAMP)

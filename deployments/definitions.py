@@ -1,7 +1,16 @@
-"""Every gridflow deployment: which flow, on what schedule or trigger, with which parameters."""
+"""Every gridflow deployment: which flow, on what schedule or trigger, with which parameters, on
+which work queue and with which concurrency limit.
+
+`gridflow deploy` registers these on the configured Prefect API (work pool `WORK_POOL`) and
+`gridflow serve` serves them from one process. Adding a deployment is one entry in
+`all_deployments()`; its work queue follows from its tags (`QUEUE_BY_TAG`).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from prefect.client.schemas.objects import ConcurrencyLimitConfig
 from prefect.deployments.runner import RunnerDeployment
 from prefect.events import DeploymentEventTrigger
 from prefect.schedules import Cron, Interval
@@ -11,12 +20,57 @@ from flows.ingest_pjm import ingest_pjm
 from flows.ingest_pjm_load import ingest_pjm_load
 from flows.ingest_smart_meter import ingest_smart_meter
 from flows.monitor_drift import monitor_drift
+from flows.notify_failure import notify_failure
+from flows.poll_weather_alerts import poll_weather_alerts
 from flows.retrain import retrain
+from flows.storm_response import storm_response
+from gridflow.storm.alert_events import EVENT_NAMES as ALERT_EVENTS
+from gridflow.storm.alert_events import RESOURCE_PREFIX as ALERT_RESOURCE_PREFIX
 
 DRIFT_EVENT = "gridflow.model.drift.detected"
 # Where meter exports land (an SFTP or share mount in production); a parameter, so an operator can
 # point a second deployment at another folder.
 METER_DROP_FOLDER = "/var/lib/gridflow/meter-dropbox"
+
+# A process work pool: the worker runs each flow run as a subprocess on its own machine, which holds
+# the code (the repository checkout locally, the image in docker-compose).
+WORK_POOL = "gridflow-process"
+
+
+@dataclass(frozen=True)
+class WorkQueue:
+    """A queue of the work pool: the worker takes runs from lower `priority` numbers first."""
+
+    name: str
+    priority: int
+    concurrency_limit: int | None
+    description: str
+
+
+STORM_QUEUE = WorkQueue("storm", 1, None, "Weather alerts and storm scoring: taken first, never limited.")
+DEFAULT_QUEUE = WorkQueue("default", 2, None, "Ingestion, monitoring and failure notifications.")
+# Two cores fit one XGBoost fit at a time; with this limit retraining can never hold more than one
+# of the worker's slots, so a storm run always finds a free one.
+TRAINING_QUEUE = WorkQueue("training", 3, 1, "Retraining: one run at a time, whatever the model.")
+WORK_QUEUES = (STORM_QUEUE, DEFAULT_QUEUE, TRAINING_QUEUE)
+# A deployment's queue follows from its tags (first match wins), so a new storm or retrain
+# deployment lands on the right queue by tagging it.
+QUEUE_BY_TAG = {"storm": STORM_QUEUE.name, "retrain": TRAINING_QUEUE.name}
+
+# One retrain per model at a time: a drift-triggered run that arrives during the weekly one waits
+# for it (and then usually meets the cool-down) instead of training the same model twice at once.
+ONE_AT_A_TIME = ConcurrencyLimitConfig(limit=1, collision_strategy="ENQUEUE")
+
+# The failure-notification automation (deployments/automations.py) runs this deployment.
+NOTIFY_DEPLOYMENT = "notify-failure/operators"
+
+
+def work_queue_for(deployment: RunnerDeployment) -> str:
+    """The work queue a deployment runs on: by its tags, else the default queue."""
+    for tag in deployment.tags:
+        if tag in QUEUE_BY_TAG:
+            return QUEUE_BY_TAG[tag]
+    return DEFAULT_QUEUE.name
 
 
 def drift_trigger(model: str) -> DeploymentEventTrigger:
@@ -27,6 +81,16 @@ def drift_trigger(model: str) -> DeploymentEventTrigger:
         expect={DRIFT_EVENT},
         match={"prefect.resource.id": f"gridflow.model.{model}"},
         parameters={"model": "{{ event.payload.model }}", "trigger": "drift: {{ event.payload.reason }}"},
+    )
+
+
+def alert_trigger() -> DeploymentEventTrigger:
+    """Answer every new, updated or cancelled storm warning; the run reads the message by id."""
+    return DeploymentEventTrigger(
+        name="storm-response-on-alert",
+        expect=set(ALERT_EVENTS.values()),
+        match={"prefect.resource.id": f"{ALERT_RESOURCE_PREFIX}*"},
+        parameters={"alert_id": "{{ event.payload.alert_id }}"},
     )
 
 
@@ -77,6 +141,7 @@ def all_deployments() -> list[RunnerDeployment]:
             # Weekly, after the weekend's metered data has settled; operators can run it any time.
             schedules=[Cron("0 6 * * 1", timezone="America/New_York")],
             triggers=[drift_trigger("load_forecast")],
+            concurrency_limit=ONE_AT_A_TIME,
             tags=["retrain", "load_forecast"],
             description="Retrain the day-ahead load forecast and promote it through the gate "
                         "(weekly, and when the drift monitor asks).",
@@ -89,5 +154,37 @@ def all_deployments() -> list[RunnerDeployment]:
             tags=["monitoring", "load_forecast"],
             description="Drift and accuracy check of the load forecast champion; emits "
                         f"{DRIFT_EVENT} when it should be retrained.",
+        ),
+        retrain.to_deployment(
+            name="outage-risk",
+            parameters={"model": "outage_risk", "trigger": "schedule: monthly retrain"},
+            # Storm outcomes arrive after each storm's restoration is closed out: monthly is plenty.
+            schedules=[Cron("0 5 1 * *", timezone="America/Chicago")],
+            concurrency_limit=ONE_AT_A_TIME,
+            tags=["retrain", "outage_risk"],
+            description="Retrain the storm outage-risk classifier and promote it through the gate.",
+        ),
+        poll_weather_alerts.to_deployment(
+            name="nws-active",
+            # Warnings are issued minutes ahead of a storm; NWS asks clients not to poll faster.
+            schedules=[Interval(120)],
+            tags=["storm", "weather"],
+            description="Poll api.weather.gov active alerts for the configured states; announce new, "
+                        "updated and cancelled storm warnings as events.",
+        ),
+        storm_response.to_deployment(
+            name="on-alert",
+            triggers=[alert_trigger()],
+            # One alert at a time: versions of a warning are answered in the order they arrived.
+            concurrency_limit=ONE_AT_A_TIME,
+            tags=["storm"],
+            description="Outage-risk scoring of the assets under a storm warning and a crew staging "
+                        "plan per service center; cancels the plan when the warning is withdrawn.",
+        ),
+        notify_failure.to_deployment(
+            name=NOTIFY_DEPLOYMENT.split("/")[1],
+            tags=["ops"],
+            description="Tell operators about a failed or crashed gridflow run (log, "
+                        "$GRIDFLOW_HOME/notifications.jsonl, GRIDFLOW_NOTIFY__WEBHOOK_URL).",
         ),
     ]

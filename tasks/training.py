@@ -229,7 +229,12 @@ def publish_evaluation_report(
     """Markdown artifact: champion vs challenger vs baseline, the gate's decision and reason, links."""
     settings = get_settings()
     link = registry.run_url(settings.mlflow_ui_url, logged.experiment_id, logged.run_id)
-    markdown = render_evaluation_markdown(model, evaluation, decision, logged, move, trigger, link)
+    use_case = get_use_case(model)
+    markdown = render_evaluation_markdown(
+        model, evaluation, decision, logged, move, trigger, link,
+        baseline_label=getattr(use_case, "baseline_label", "seasonal-naive baseline"),
+        rows_label=getattr(use_case, "rows_label", "hourly targets"),
+    )
     create_markdown_artifact(key=f"{model.replace('_', '-')}-evaluation", markdown=markdown,
                              description=f"{model}: {decision.action} v{logged.version}")
     return markdown
@@ -238,13 +243,16 @@ def publish_evaluation_report(
 def render_evaluation_markdown(
     model: str, evaluation: Evaluation, decision: GateDecision, logged: registry.LoggedModel,
     move: AliasMove, trigger: str, mlflow_link: str,
+    baseline_label: str = "seasonal-naive baseline", rows_label: str = "hourly targets",
 ) -> str:
-    """The evaluation report as markdown (also printed by the CLI)."""
+    """The evaluation report as markdown (also printed by the CLI); the labels name the use case's
+    baseline and evaluation rows."""
     names = list(evaluation.challenger)
     champion = evaluation.champion or {}
     rows = [
-        "| metric | challenger v{} | champion {} | seasonal-naive baseline |".format(
-            logged.version, f"v{evaluation.champion_version}" if evaluation.champion_version else "(none)"),
+        "| metric | challenger v{} | champion {} | {} |".format(
+            logged.version, f"v{evaluation.champion_version}" if evaluation.champion_version else "(none)",
+            baseline_label),
         "|---|---:|---:|---:|",
     ]
     for name in names:
@@ -259,7 +267,7 @@ def render_evaluation_markdown(
         f" · audit row {move.audit_id} · trigger: {trigger}",
         "",
         f"Evaluation window {evaluation.window_start_utc} → {evaluation.window_end_utc} (UTC),"
-        f" {evaluation.rows} hourly targets, same window for every column.",
+        f" {evaluation.rows} {rows_label}, same window for every column.",
         "",
         *rows,
         "",

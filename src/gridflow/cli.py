@@ -12,6 +12,9 @@ from typing import Annotated, Any
 
 import typer
 
+from gridflow.cli_alerts import alerts_app
+from gridflow.cli_ops import register as register_ops
+from gridflow.cli_storm import storm_app
 from gridflow.config import Settings, get_settings
 from gridflow.errors import GridflowError
 from gridflow.provenance import PROJECT_ROOT
@@ -21,6 +24,9 @@ ingest_app = typer.Typer(no_args_is_help=True, help="Load source data into the w
 server_app = typer.Typer(no_args_is_help=True, help="The local Prefect server of the embedded stack.")
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(server_app, name="server")
+app.add_typer(alerts_app, name="alerts")
+app.add_typer(storm_app, name="storm")
+register_ops(app)  # up, down, status, deploy, worker, rerun
 
 DEMO_FILE = PROJECT_ROOT / "data" / "PJME_hourly.csv"
 
@@ -222,6 +228,7 @@ def demo(
     file: Annotated[Path, typer.Option(help="hourly load CSV to train on")] = DEMO_FILE,
     sources: Annotated[bool, typer.Option(help="also ingest ERCOT, PJM API and meter files (offline)")] = True,
     drift: Annotated[bool, typer.Option(help="run the drift scenario: monitor, event, triggered retrain")] = True,
+    storm: Annotated[bool, typer.Option(help="run the storm scenario: outage model, NWS alert, crew plan")] = True,
 ):
     """Ingest the shipped data, validate, train, evaluate and promote through the gate, offline."""
     import time
@@ -233,30 +240,33 @@ def demo(
 
     typer.echo(f"gridflow demo · data folder {settings.home}")
     try:
-        typer.echo(f"1/4 ingest {file.name} ...")
+        typer.echo(f"1/5 ingest {file.name} ...")
         summary = ingest_pjm_load(str(file))
         typer.echo(f"    {summary.status}: {summary.rows_read} rows read, {summary.rows_written} written"
                    f" ({summary.reason[:120]})")
         if sources:
-            typer.echo("2/4 ingest the other sources from replayed real-format payloads ...")
+            typer.echo("2/5 ingest the other sources from replayed real-format payloads ...")
             for line in _demo_sources(settings):
                 typer.echo(f"    {line}")
-        typer.echo("3/4 retrain load_forecast (validate, features, train, backtest, evaluate, gate) ...")
+        typer.echo("3/5 retrain load_forecast (validate, features, train, backtest, evaluate, gate) ...")
         state = retrain_flow(model="load_forecast", trigger="demo", return_state=True)
         result = state.result()
         _print_decision(result)
         if drift:
-            typer.echo("4/4 drift scenario: July 2017 x 1.15 (load growth), re-dated after the data ...")
+            typer.echo("4/5 drift scenario: July 2017 x 1.15 (load growth), re-dated after the data ...")
             _demo_drift()
+        if storm:
+            typer.echo("5/5 storm scenario: outage_risk model, a replayed NWS warning over Houston, crew plan ...")
+            _demo_storm()
     except GridflowError as exc:
         _fail(exc)
     server = _local_server(settings)
     flow_run_id = state.state_details.flow_run_id
     typer.echo("")
     typer.echo(f"Prefect UI : {server.ui_url}/runs/flow-run/{flow_run_id}"
-               "  (the local server keeps running; stop it with `gridflow server stop`)")
-    typer.echo(f"MLflow UI  : run `.venv/bin/gridflow mlflow-ui`, then open {settings.mlflow_ui_url}"
-               f"/#/experiments/{result['experiment_id']}/runs/{result['mlflow_run_id']}")
+               "  (the stack keeps running: `gridflow status`, stop it with `gridflow down`)")
+    typer.echo(f"MLflow UI  : {settings.mlflow_ui_url}/#/experiments/{result['experiment_id']}/runs/"
+               f"{result['mlflow_run_id']}  (started by `gridflow up`; else `gridflow mlflow-ui`)")
     typer.echo(f"finished in {time.perf_counter() - started:.0f} s")
 
 
@@ -276,13 +286,43 @@ def _demo_drift() -> None:
     with warehouse().begin() as conn:
         load = read_load_observations(conn, zone="PJME", end_utc=shipped_end)
         write_load_observations(conn, shifted_period(load, "2017-07-07", "2017-08-04", 1.15), None)
+    from datetime import UTC, datetime
+
+    since = datetime.now(UTC)
     check = monitor_drift(model="load_forecast", window_days=14)
     typer.echo(f"    monitor: {check['action'].upper()} - {check['reason']}")
     if check["action"] != "retrain":
         return
-    typer.echo("    event gridflow.model.drift.detected emitted; with `gridflow serve` running, the retrain"
-               " deployment's trigger starts this run - the demo runs it in-process:")
+    from gridflow.demo_storm import wait_triggered_run, worker_ready
+
+    if worker_ready():
+        typer.echo("    event gridflow.model.drift.detected emitted; the retrain/load-forecast deployment's "
+                   "trigger starts a run on the stack's worker ...")
+        run = wait_triggered_run("retrain/load-forecast", since, timeout=600)
+        typer.echo(f"    triggered run {run.name if run else '-'}: {run.state.name if run else 'not finished in time'}"
+                   f" · {_last_audit('load_forecast')}")
+        return
+    typer.echo("    event gridflow.model.drift.detected emitted; no worker runs (`gridflow up`), so the demo"
+               " runs the triggered retrain in-process:")
     _print_decision(retrain_flow(model="load_forecast", trigger=f"drift: {check['reason']}"))
+
+
+def _last_audit(model: str) -> str:
+    from gridflow.warehouse.audit import decision_history
+    from tasks.common import warehouse
+
+    with warehouse().connect() as conn:
+        rows = decision_history(conn, model, limit=1)
+    return f"gate: {rows[0]['action'].upper()} - {rows[0]['reason']}" if rows else "no gate decision recorded"
+
+
+def _demo_storm() -> None:
+    from gridflow.demo_storm import seed_and_train, storm_scenario
+
+    seed_and_train(typer.echo)
+    head = storm_scenario(typer.echo)
+    typer.echo("")
+    typer.echo(head or "    no crew plan stored")
 
 
 def _demo_sources(settings: Settings) -> list[str]:

@@ -51,7 +51,8 @@ class Settings(BaseSettings):
             self.warehouse_url = f"sqlite:///{home / 'warehouse.db'}"
         if self.mlflow_tracking_uri is None:
             self.mlflow_tracking_uri = f"sqlite:///{home / 'mlflow.db'}"
-        if self.mlflow_artifact_root is None:
+        # An MLflow server keeps (or proxies) artifacts itself: a local folder would strand them.
+        if self.mlflow_artifact_root is None and not self.mlflow_tracking_uri.startswith(("http://", "https://")):
             self.mlflow_artifact_root = (home / "mlartifacts").as_uri()
         return self
 

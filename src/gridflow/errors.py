@@ -48,3 +48,7 @@ class RegistryError(GridflowError):
 
 class UnknownUseCaseError(GridflowError):
     """No use case is registered under the requested name."""
+
+
+class UnknownAlertError(GridflowError):
+    """A storm response was asked for a weather alert the warehouse has not stored."""

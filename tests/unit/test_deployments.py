@@ -1,21 +1,37 @@
-"""Every shipped deployment builds, with the schedule or trigger the operators rely on."""
+"""Every shipped deployment builds, with the schedule, trigger, queue and concurrency limit the
+operators rely on, and the failure notification watches the right runs."""
 
 from __future__ import annotations
 
-from deployments.definitions import DRIFT_EVENT, all_deployments
+from uuid import uuid4
+
+from deployments.automations import FAILURE_AUTOMATION, FAILURE_EVENTS, failure_notification
+from deployments.definitions import (
+    DEFAULT_QUEUE,
+    DRIFT_EVENT,
+    NOTIFY_DEPLOYMENT,
+    STORM_QUEUE,
+    TRAINING_QUEUE,
+    WORK_QUEUES,
+    all_deployments,
+    work_queue_for,
+)
+
+DEPLOYMENTS = all_deployments()
 
 
 def by_name():
-    return {f"{d.flow_name}/{d.name}": d for d in all_deployments()}
+    return {f"{d.flow_name}/{d.name}": d for d in DEPLOYMENTS}
 
 
 def test_names_are_unique_and_expected():
-    names = [f"{d.flow_name}/{d.name}" for d in all_deployments()]
+    names = [f"{d.flow_name}/{d.name}" for d in DEPLOYMENTS]
     assert len(names) == len(set(names))
     assert set(names) == {
         "ingest-ercot/dam-spp", "ingest-ercot/actual-load", "ingest-pjm/hrl-load-metered-daily",
         "ingest-smart-meter/meter-dropbox", "ingest-pjm-load/pjm-load-file",
-        "retrain/load-forecast", "monitor-drift/load-forecast",
+        "retrain/load-forecast", "retrain/outage-risk", "monitor-drift/load-forecast",
+        "poll-weather-alerts/nws-active", "storm-response/on-alert", NOTIFY_DEPLOYMENT,
     }
 
 
@@ -28,6 +44,8 @@ def test_schedules():
     assert cron["retrain/load-forecast"] == ["0 6 * * 1"]
     (meters,) = deployments["ingest-smart-meter/meter-dropbox"].schedules
     assert meters.schedule.interval.total_seconds() == 900
+    (alerts,) = deployments["poll-weather-alerts/nws-active"].schedules
+    assert alerts.schedule.interval.total_seconds() == 120
 
 
 def test_drift_event_triggers_the_retrain_with_its_reason():
@@ -36,3 +54,44 @@ def test_drift_event_triggers_the_retrain_with_its_reason():
     assert trigger.expect == {DRIFT_EVENT}
     assert trigger.match.model_dump()["prefect.resource.id"] == "gridflow.model.load_forecast"
     assert trigger.parameters == {"model": "{{ event.payload.model }}", "trigger": "drift: {{ event.payload.reason }}"}
+
+
+def test_trigger_names_are_unique():
+    # `gridflow deploy` tells automations apart by name.
+    names = [t.name for d in DEPLOYMENTS for t in d.triggers]
+    assert len(names) == len(set(names)) and all(names)
+
+
+def test_queues_storm_first_and_retraining_limited():
+    assert [q.name for q in sorted(WORK_QUEUES, key=lambda q: q.priority)] == ["storm", "default", "training"]
+    assert len({q.priority for q in WORK_QUEUES}) == len(WORK_QUEUES)
+    assert STORM_QUEUE.concurrency_limit is None
+    assert TRAINING_QUEUE.concurrency_limit == 1
+    queues = {name: work_queue_for(d) for name, d in by_name().items()}
+    assert {n for n, q in queues.items() if q == STORM_QUEUE.name} == {
+        "poll-weather-alerts/nws-active", "storm-response/on-alert"}
+    assert {n for n, q in queues.items() if q == TRAINING_QUEUE.name} == {"retrain/load-forecast", "retrain/outage-risk"}
+    assert queues[NOTIFY_DEPLOYMENT] == DEFAULT_QUEUE.name
+
+
+def test_one_retrain_per_model_at_a_time():
+    for name, deployment in by_name().items():
+        if name.startswith("retrain/"):
+            assert deployment.concurrency_limit == 1, name
+            assert deployment.concurrency_options.collision_strategy == "ENQUEUE", name
+
+
+def test_failure_notification_watches_every_deployment_but_the_notifier():
+    watched = [uuid4() for _ in range(3)]
+    notifier = uuid4()
+    automation = failure_notification([*watched, notifier], notifier)
+    assert automation.name == FAILURE_AUTOMATION
+    assert set(automation.trigger.expect) == FAILURE_EVENTS
+    (related,) = automation.trigger.match_related if isinstance(automation.trigger.match_related, list) \
+        else [automation.trigger.match_related]
+    ids = related.model_dump()["prefect.resource.id"]
+    assert sorted(ids) == sorted(f"prefect.deployment.{i}" for i in watched)
+    assert related.model_dump()["prefect.resource.role"] == "deployment"
+    (action,) = automation.actions
+    assert action.type == "run-deployment" and action.deployment_id == notifier
+    assert set(action.parameters) == {"flow_run_id", "state_name"}

@@ -1,4 +1,7 @@
-"""docker-compose.yml cannot run here (no Docker engine): check its structure instead."""
+"""docker-compose.yml cannot run here (no Docker engine): check its structure instead.
+
+tests/integration/test_stack_processes.py runs the same services as plain processes.
+"""
 
 from __future__ import annotations
 
@@ -8,27 +11,146 @@ import yaml
 
 from gridflow.provenance import PROJECT_ROOT
 
-COMPOSE = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())
+COMPOSE_TEXT = (PROJECT_ROOT / "docker-compose.yml").read_text()
+COMPOSE = yaml.safe_load(COMPOSE_TEXT)
+SERVICES = COMPOSE["services"]
+ENV_EXAMPLE = (PROJECT_ROOT / ".env.example").read_text()
+# `${VAR}`, `${VAR:-default}`, `${VAR:?message}`; `$${VAR}` is escaped for the container's shell.
+INTERPOLATION = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def strings(node) -> list[str]:
+    """Every string value in the parsed file (comments are not configuration)."""
+    if isinstance(node, dict):
+        return [s for v in node.values() for s in strings(v)]
+    if isinstance(node, list):
+        return [s for v in node for s in strings(v)]
+    return [node] if isinstance(node, str) else []
+
+
+def env_example_keys() -> set[str]:
+    return {line.split("=", 1)[0].strip() for line in ENV_EXAMPLE.splitlines()
+            if line.strip() and not line.lstrip().startswith("#") and "=" in line}
+
+
+def environment(name: str) -> dict[str, str]:
+    env = SERVICES[name].get("environment", {})
+    return dict(env) if isinstance(env, dict) else dict(item.split("=", 1) for item in env)
 
 
 def test_services_and_healthchecks():
-    services = COMPOSE["services"]
-    assert {"postgres", "prefect-server", "mlflow", "worker"} <= set(services)
-    for name in ("postgres", "prefect-server", "mlflow"):
-        assert "healthcheck" in services[name], name
-    for dependency in services["worker"]["depends_on"].values():
-        assert dependency["condition"] == "service_healthy"
+    assert set(SERVICES) == {"postgres", "prefect-server", "mlflow", "worker"}
+    for name, service in SERVICES.items():
+        test = service["healthcheck"]["test"]
+        assert test[0] in ("CMD", "CMD-SHELL"), name
+    assert "pg_isready" in SERVICES["postgres"]["healthcheck"]["test"][1]
+    assert "/api/health" in SERVICES["prefect-server"]["healthcheck"]["test"][-1]
+    assert "5000/health" in SERVICES["mlflow"]["healthcheck"]["test"][-1]
+    # The worker's /health is Prefect's worker webserver on the port the environment sets.
+    port = environment("worker")["PREFECT_WORKER_WEBSERVER_PORT"]
+    assert f"127.0.0.1:{port}/health" in SERVICES["worker"]["healthcheck"]["test"][-1]
+    assert "--healthcheck" in SERVICES["worker"]["command"]
+
+
+def test_start_order_waits_for_healthy_dependencies():
+    expected = {
+        "postgres": set(),
+        "prefect-server": {"postgres"},
+        "mlflow": {"postgres"},
+        "worker": {"postgres", "prefect-server", "mlflow"},
+    }
+    for name, dependencies in expected.items():
+        depends_on = SERVICES[name].get("depends_on", {})
+        assert set(depends_on) == dependencies, name
+        for dependency in depends_on.values():
+            assert dependency["condition"] == "service_healthy", name
+
+
+def test_postgres_keeps_its_data_and_creates_one_database_per_store():
+    volumes = SERVICES["postgres"]["volumes"]
+    assert any(v.startswith("pgdata:/var/lib/postgresql/data") for v in volumes)
+    assert "pgdata" in COMPOSE["volumes"]
+    init = (PROJECT_ROOT / "docker" / "postgres-init.sql").read_text()
+    assert "CREATE DATABASE prefect" in init and "CREATE DATABASE mlflow" in init
+    assert environment("postgres")["POSTGRES_DB"] == "gridflow"
+
+
+def test_prefect_server_runs_on_postgres():
+    env = environment("prefect-server")
+    assert env["PREFECT_SERVER_DATABASE_DRIVER"] == "postgresql+asyncpg"
+    assert env["PREFECT_SERVER_DATABASE_HOST"] == "postgres"
+    assert env["PREFECT_SERVER_DATABASE_NAME"] == "prefect"
+    assert SERVICES["prefect-server"]["command"][:3] == ["prefect", "server", "start"]
+
+
+def test_mlflow_on_postgres_with_an_artifact_volume():
+    service = SERVICES["mlflow"]
+    assert environment("mlflow")["MLFLOW_BACKEND_STORE_URI"].startswith("postgresql+psycopg://")
+    assert environment("mlflow")["MLFLOW_BACKEND_STORE_URI"].endswith("@postgres:5432/mlflow")
+    command = service["command"]
+    assert command[:2] == ["mlflow", "server"] and "--serve-artifacts" in command
+    destination = command[command.index("--artifacts-destination") + 1]
+    assert any(v == f"mlartifacts:{destination}" for v in service["volumes"])
+    # The worker reaches it as `mlflow`, which MLflow 3's host check must allow.
+    assert "mlflow:5000" in environment("mlflow")["MLFLOW_SERVER_ALLOWED_HOSTS"].split(",")
+
+
+def test_worker_is_built_from_the_project_and_registers_the_deployments_on_start():
+    worker = SERVICES["worker"]
+    assert worker["build"] == "."
+    assert worker["command"][:3] == ["gridflow", "worker", "--deploy"]
+    env = environment("worker")
+    assert env["GRIDFLOW_PREFECT_API_URL"] == "http://prefect-server:4200/api"
+    assert env["GRIDFLOW_MLFLOW_TRACKING_URI"] == "http://mlflow:5000"
+    assert env["GRIDFLOW_WAREHOUSE_URL"].startswith("postgresql+psycopg://")
+    assert any(v.startswith("gridflow-home:" + env["GRIDFLOW_HOME"]) for v in worker["volumes"])
+    # The servers run the same image, so every process has the locked versions the tests ran.
+    for name in ("prefect-server", "mlflow"):
+        assert SERVICES[name]["image"] == worker["image"] == "gridflow:local"
+
+
+def test_dockerfile_runs_the_worker_as_an_unprivileged_user():
+    dockerfile = (PROJECT_ROOT / "Dockerfile").read_text()
+    assert "requirements.lock" in dockerfile
+    assert re.search(r"^USER (?!root\b|0\b)\S+", dockerfile, re.MULTILINE)
+    assert 'CMD ["gridflow", "worker", "--deploy", "--healthcheck"]' in dockerfile
+    ignored = (PROJECT_ROOT / ".dockerignore").read_text().split()
+    assert ".env" in ignored and ".venv" in ignored and ".gridflow" in ignored
 
 
 def test_ports_bound_to_loopback_only():
-    for name, service in COMPOSE["services"].items():
+    published = 0
+    for name, service in SERVICES.items():
         for port in service.get("ports", []):
+            published += 1
             assert str(port).startswith("127.0.0.1:"), (name, port)
+    assert published == 3  # PostgreSQL, Prefect UI/API, MLflow UI; the worker publishes nothing
 
 
 def test_no_inline_secrets():
-    text = (PROJECT_ROOT / "docker-compose.yml").read_text()
-    for match in re.finditer(r"(PASSWORD|KEY|SECRET)[A-Z_]*:\s*(\S+)", text):
-        assert match.group(2).startswith("${"), match.group(0)
-    assert (PROJECT_ROOT / ".env.example").is_file()
+    for name in SERVICES:
+        for key, value in environment(name).items():
+            if re.search(r"PASSWORD|SECRET|TOKEN|KEY", key):
+                assert str(value).startswith("${"), (name, key)
+            # Credentials inside URLs come from variables too.
+            for userinfo in re.findall(r"://([^@/\s]+)@", str(value)):
+                assert all(part.startswith("${") for part in userinfo.split(":")), (name, key)
+    assert "change-me" not in COMPOSE_TEXT
     assert ".env" in (PROJECT_ROOT / ".gitignore").read_text().split()
+
+
+def test_every_variable_comes_from_the_env_file():
+    referenced = {name for value in strings(COMPOSE) for name in INTERPOLATION.findall(value)}
+    assert {"POSTGRES_USER", "POSTGRES_PASSWORD"} <= referenced
+    assert referenced <= env_example_keys(), referenced - env_example_keys()
+    assert SERVICES["worker"]["env_file"] == ".env"
+    # Required credentials stop compose with a message instead of starting with an empty password.
+    uses = [m for value in strings(COMPOSE) for m in re.findall(r"(?<!\$)\$\{POSTGRES_(?:USER|PASSWORD)[^}]*\}", value)]
+    assert uses and all(":?" in m for m in uses), uses
+
+
+def test_env_example_holds_no_real_secret():
+    values = {line.split("=", 1)[0]: line.split("=", 1)[1].strip()
+              for line in ENV_EXAMPLE.splitlines() if "=" in line and not line.startswith("#")}
+    assert values["POSTGRES_PASSWORD"] == "change-me"
+    assert values["PJM_API_KEY"] == "" and values["GRIDFLOW_NOTIFY__WEBHOOK_URL"] == ""

@@ -112,6 +112,7 @@ def log_challenger(
             input_example=input_example,
             registered_model_name=model_name,
             pip_requirements=_MODEL_REQUIREMENTS,
+            **_flavor_options(model),
         )
         version = str(info.registered_model_version)
     client = mlflow.MlflowClient()
@@ -212,6 +213,30 @@ def load_model(model_name: str, version: str) -> Any:
         raise RegistryError(f"cannot load {model_name} version {version}: {exc}") from exc
 
 
+def load_native_model(model_name: str, alias_or_version: str) -> Any:
+    """Load a registered version (a number) or alias (e.g. `champion`) in its own flavour: the
+    estimator object itself, not a pyfunc wrapper.
+
+    For bulk scoring: pyfunc checks every input batch against the signature, which costs more than
+    the prediction on wide frames. Resolve an alias to a version first (`alias_version`) and load
+    that version, so what is recorded as scored is exactly what was loaded.
+    """
+    import mlflow
+    from mlflow.models import Model
+
+    ref = str(alias_or_version)
+    uri = f"models:/{model_name}/{ref}" if ref.isdigit() else f"models:/{model_name}@{ref}"
+    try:
+        flavors = Model.load(uri).flavors
+        if "xgboost" in flavors:
+            return mlflow.xgboost.load_model(uri)
+        if "sklearn" in flavors:
+            return mlflow.sklearn.load_model(uri)
+        return mlflow.pyfunc.load_model(uri)
+    except Exception as exc:  # MLflow raises several unrelated types for a missing model
+        raise RegistryError(f"cannot load {model_name} {ref}: {exc}") from exc
+
+
 def model_input_columns(model: Any) -> list[str]:
     """The input column names of a pyfunc model's signature."""
     schema = model.metadata.get_input_schema()
@@ -285,6 +310,23 @@ def _flavor(model: Any) -> Any:
     if module.startswith("xgboost"):
         return mlflow.xgboost
     return mlflow.sklearn
+
+
+# Modules whose classes may be restored from a skops file: gridflow's own estimators (e.g. the
+# outage model) and the XGBoost booster inside them. Anything else in a model stays untrusted.
+_TRUSTED_MODULES = ("gridflow.", "xgboost.")
+
+
+def _flavor_options(model: Any) -> dict[str, Any]:
+    # MLflow 3 saves sklearn models with skops, which loads only trusted types: stock scikit-learn
+    # classes are, a gridflow estimator (and the XGBoost booster in it) must be named explicitly.
+    if _flavor(model).__name__ != "mlflow.sklearn":
+        return {}
+    import skops.io
+
+    untrusted = skops.io.get_untrusted_types(data=skops.io.dumps(model))
+    trusted = [name for name in untrusted if name.startswith(_TRUSTED_MODULES)]
+    return {"skops_trusted_types": trusted} if trusted else {}
 
 
 def _predict(model: Any, frame: pd.DataFrame) -> Any:

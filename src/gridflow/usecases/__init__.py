@@ -19,9 +19,13 @@ def get_use_case(name: str) -> UseCase:
         from gridflow.usecases.load_forecast import LoadForecast
 
         return LoadForecast(settings.load_forecast)
+    if name == "outage_risk":
+        from gridflow.usecases.outage_risk import OutageRisk
+
+        return OutageRisk(settings.outage_risk)
     raise UnknownUseCaseError(f"unknown use case {name!r}; known: {', '.join(known_use_cases())}")
 
 
 def known_use_cases() -> list[str]:
     """Names of every use case the retrain flow can train."""
-    return ["load_forecast"]
+    return ["load_forecast", "outage_risk"]

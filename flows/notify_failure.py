@@ -1,0 +1,19 @@
+"""DAG: a failed run's event -> describe the run -> record the notice (log, file) -> webhook.
+
+Started by the `gridflow-notify-on-failure` automation that `gridflow deploy` creates.
+"""
+
+from __future__ import annotations
+
+from prefect import flow
+
+from tasks.notify import describe_failed_run, post_notice_webhook, record_notice
+
+
+@flow(name="notify-failure", flow_run_name="notify-failure-{state_name}", log_prints=True)
+def notify_failure(flow_run_id: str, state_name: str = "Failed") -> dict:
+    """Tell operators that run `flow_run_id` ended in `state_name`, with its UI link."""
+    notice = describe_failed_run(flow_run_id, state_name)
+    written_to = record_notice(notice)
+    status = post_notice_webhook(notice)
+    return {**notice.as_dict(), "written_to": written_to, "webhook_status": status}

@@ -1,0 +1,95 @@
+"""Failure notifications for operators: what a notice says and where it goes.
+
+Channels are pluggable by configuration (`GRIDFLOW_NOTIFY__*`): the log always, a JSON-lines file
+under the data folder, and a webhook (Slack-compatible `text` field) when a URL is set. The webhook
+URL often embeds a token, so it never appears in logs or error messages.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from gridflow.errors import GridflowError
+
+NOTIFICATIONS_FILE = "notifications.jsonl"
+MESSAGE_LIMIT = 500
+
+
+class NotificationError(GridflowError):
+    """A notification channel refused or could not be reached; `transient` says a retry may help."""
+
+    def __init__(self, message: str, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
+
+
+@dataclass(frozen=True)
+class FailureNotice:
+    """One failed (or crashed, timed-out) run, as operators are told about it."""
+
+    flow_run_id: str
+    flow_run_name: str
+    deployment: str
+    state: str
+    message: str
+    url: str
+    occurred_at: str
+
+    @property
+    def text(self) -> str:
+        """One human-readable line: what failed, why, and where to look."""
+        why = f": {self.message}" if self.message else ""
+        return f"gridflow: {self.deployment} run '{self.flow_run_name}' {self.state}{why} - {self.url}"
+
+    def as_dict(self) -> dict[str, str]:
+        """The notice's fields plus its `text` line (the field chat webhooks display)."""
+        return {**asdict(self), "text": self.text}
+
+
+def make_notice(*, flow_run_id: str, flow_run_name: str, deployment: str, state: str,
+                message: str | None, url: str, occurred_at: str) -> FailureNotice:
+    """A notice with the state message cut to one readable paragraph."""
+    text = " ".join((message or "").split())
+    if len(text) > MESSAGE_LIMIT:
+        text = text[: MESSAGE_LIMIT - 1] + "…"
+    return FailureNotice(flow_run_id=flow_run_id, flow_run_name=flow_run_name, deployment=deployment,
+                         state=state, message=text, url=url, occurred_at=occurred_at)
+
+
+def flow_run_id_from(value: str) -> str:
+    """The bare run id from an event resource id (`prefect.flow-run.<id>`) or a bare id."""
+    return value.removeprefix("prefect.flow-run.")
+
+
+def append_notice(path: Path, notice: FailureNotice) -> None:
+    """Append the notice as one JSON line (the file is the local notification inbox)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(notice.as_dict(), sort_keys=True) + "\n")
+
+
+def read_notices(path: Path) -> list[dict[str, str]]:
+    """Every notice in a notifications file, oldest first; none when the file does not exist."""
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def post_notice(webhook_url: str, notice: FailureNotice, timeout: float = 10.0) -> int:
+    """POST the notice as JSON to the webhook; returns the HTTP status.
+
+    Errors name the webhook's host only: the path and query often carry the secret token.
+    """
+    import httpx
+
+    host = httpx.URL(webhook_url).host
+    try:
+        response = httpx.post(webhook_url, json=notice.as_dict(), timeout=timeout)
+    except httpx.HTTPError as exc:
+        raise NotificationError(f"webhook at {host} unreachable: {type(exc).__name__}", transient=True) from None
+    if response.status_code >= 400:
+        raise NotificationError(f"webhook at {host} answered HTTP {response.status_code}",
+                                transient=response.status_code >= 500 or response.status_code == 429)
+    return response.status_code

@@ -1,0 +1,102 @@
+"""Failure notices: their text, the notifications file, and the webhook (a local HTTP server)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import ClassVar
+
+import pytest
+
+from gridflow.notifications import (
+    NotificationError,
+    append_notice,
+    flow_run_id_from,
+    make_notice,
+    post_notice,
+    read_notices,
+)
+from tests.conftest import free_port
+
+RUN_ID = "2b45d488-cb9f-4398-afff-cc9b6fe266bf"
+
+
+def notice(message: str | None = "Flow run encountered an exception: ParseError: x.csv: no such file"):
+    return make_notice(flow_run_id=RUN_ID, flow_run_name="ingest-pjm-load-x.csv",
+                       deployment="ingest-pjm-load/pjm-load-file", state="Failed", message=message,
+                       url=f"http://127.0.0.1:4200/runs/flow-run/{RUN_ID}", occurred_at="2026-11-23T13:27:47+00:00")
+
+
+def test_text_says_what_failed_why_and_where_to_look():
+    assert notice().text == (
+        "gridflow: ingest-pjm-load/pjm-load-file run 'ingest-pjm-load-x.csv' Failed: Flow run encountered an "
+        f"exception: ParseError: x.csv: no such file - http://127.0.0.1:4200/runs/flow-run/{RUN_ID}")
+    assert notice(None).text.endswith(f"Failed - http://127.0.0.1:4200/runs/flow-run/{RUN_ID}")
+
+
+def test_long_messages_are_cut_to_one_paragraph():
+    long = notice("Traceback\n   line 1\n" + "x" * 2000)
+    assert len(long.message) == 500 and long.message.startswith("Traceback line 1 xxx") and long.message.endswith("…")
+
+
+def test_run_ids_from_event_resources():
+    assert flow_run_id_from(f"prefect.flow-run.{RUN_ID}") == RUN_ID == flow_run_id_from(RUN_ID)
+
+
+def test_notices_append_as_json_lines(tmp_path):
+    path = tmp_path / "home" / "notifications.jsonl"
+    assert read_notices(path) == []
+    append_notice(path, notice())
+    append_notice(path, notice("again"))
+    first, second = read_notices(path)
+    assert first["flow_run_id"] == RUN_ID and first["text"] == notice().text
+    assert second["message"] == "again"
+
+
+class Hook(BaseHTTPRequestHandler):
+    status = 200
+    received: ClassVar[list[tuple[str, dict]]] = []
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        Hook.received.append((self.path, json.loads(body)))
+        self.send_response(Hook.status)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def webhook() -> Iterator[str]:
+    server = HTTPServer(("127.0.0.1", free_port()), Hook)
+    Hook.received, Hook.status = [], 200
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/services/T000/B000/secret-token"
+    server.shutdown()
+
+
+def test_webhook_gets_the_notice(webhook):
+    assert post_notice(webhook, notice()) == 200
+    ((path, body),) = Hook.received
+    assert path.endswith("/secret-token")
+    assert body["text"] == notice().text and body["url"].endswith(RUN_ID)
+
+
+@pytest.mark.parametrize(("status", "transient"), [(500, True), (429, True), (404, False)])
+def test_webhook_errors_say_whether_to_retry_and_never_show_the_token(webhook, status, transient):
+    Hook.status = status
+    with pytest.raises(NotificationError) as caught:
+        post_notice(webhook, notice())
+    assert caught.value.transient is transient
+    assert f"HTTP {status}" in str(caught.value) and "secret-token" not in str(caught.value)
+
+
+def test_unreachable_webhook_is_transient_and_quiet_about_its_url():
+    with pytest.raises(NotificationError) as caught:
+        post_notice(f"http://127.0.0.1:{free_port()}/hooks/secret-token", notice(), timeout=2)
+    assert caught.value.transient and "secret-token" not in str(caught.value)
+    assert caught.value.__cause__ is None  # the httpx error (which names the URL) is not chained
