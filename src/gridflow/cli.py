@@ -416,10 +416,15 @@ def _print_decision(result: dict[str, Any]) -> None:
     decision = result["decision"]
     evaluation = result["evaluation"]
     champion = evaluation.champion or {}
+    from gridflow.usecases import get_use_case
+
+    use_case = get_use_case(result["model"])
+    rows_label = getattr(use_case, "rows_label", "hourly targets")
+    baseline = getattr(use_case, "baseline_label", "seasonal-naive baseline").replace(" baseline", "")
     typer.echo("")
-    typer.echo(f"{result['model']} v{result['version']} evaluated on {evaluation.rows} hourly targets "
+    typer.echo(f"{result['model']} v{result['version']} evaluated on {evaluation.rows} {rows_label} "
                f"({evaluation.window_start_utc[:10]} .. {evaluation.window_end_utc[:10]} UTC)")
-    typer.echo(f"  {'metric':<16}{'challenger':>12}{'champion':>12}{'seasonal-naive':>16}")
+    typer.echo(f"  {'metric':<16}{'challenger':>12}{'champion':>12}{baseline:>16}")
     for name, value in evaluation.challenger.items():
         typer.echo(f"  {name:<16}{_fmt(value):>12}{_fmt(champion.get(name)):>12}"
                    f"{_fmt(evaluation.baseline.get(name)):>16}")

@@ -52,3 +52,37 @@ def seed(
         f"{failed / max(len(history), 1):.1%}) in {time.perf_counter() - started:.1f} s"
     )
     typer.echo("next: gridflow retrain outage_risk")
+
+
+@storm_app.command("plan")
+def plan(
+    alert_id: Annotated[str, typer.Argument(help="NWS alert message id (urn:oid:...) or its chain id")],
+    head: Annotated[int | None, typer.Option("--head", min=1, help="show only the first N service centers")] = None,
+) -> None:
+    """Print the crew staging plan of a weather alert: the warning's active plan, else its latest."""
+    from gridflow.config import get_settings
+    from gridflow.storm.response import plan_markdown
+    from gridflow.warehouse.alerts import get_alert
+    from gridflow.warehouse.engine import make_engine, upgrade
+    from gridflow.warehouse.storm import list_plans, read_plan
+
+    engine = make_engine(get_settings().warehouse_url)
+    try:
+        upgrade(engine)
+        with engine.connect() as conn:
+            message = get_alert(conn, alert_id)
+            chain_id = message.chain_id if message is not None else alert_id
+            found = read_plan(conn, chain_id)
+            if found is not None and found[0]["chain_id"] != chain_id:
+                # Asked by a message id of a plan whose alert row is gone: show its warning's plan.
+                chain_id = found[0]["chain_id"]
+                found = read_plan(conn, chain_id)
+            history = list_plans(conn, chain_id)
+    finally:
+        engine.dispose()
+    if found is None:
+        typer.secho(f"error: no crew plan for {alert_id}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=1)
+    typer.echo(plan_markdown(*found, head=head))
+    if len(history) > 1:
+        typer.echo("history: " + " -> ".join(f"plan {p['id']} v{p['alert_version']} {p['status']}" for p in history))

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 DEMO_ASSETS = 200_000
-DEMO_STORMS = 30
+DEMO_STORMS = 20
 STORM_DEPLOYMENT = "storm-response/on-alert"
 
 
