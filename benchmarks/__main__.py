@@ -19,6 +19,7 @@ BENCHMARKS = {
     "meters": ("benchmarks.meter_ingest", 10_000_000),
     "drift": ("benchmarks.drift_check", 1_000_000),
     "storm": ("benchmarks.storm_scoring", 1_000_000),
+    "storm-e2e": ("benchmarks.storm_event_to_plan", 1_000_000),
 }
 
 

@@ -44,3 +44,15 @@ def test_copies_and_reordered_dicts_agree():
     base = frame([1.0, 2.0])
     assert fingerprint(base) == fingerprint(base.copy())
     assert fingerprint({"a": 1, "b": base}) == fingerprint({"b": base.copy(), "a": 1})
+
+
+def test_a_type_with_its_own_digest_is_fingerprinted_by_it():
+    class Cheap:
+        def __init__(self, value):
+            self.value = value
+
+        def __fingerprint__(self):
+            return str(self.value)
+
+    assert fingerprint(Cheap(1)) == fingerprint(Cheap(1)) != fingerprint(Cheap(2))
+    assert fingerprint({"a": Cheap(1)}) != fingerprint({"a": 1})
