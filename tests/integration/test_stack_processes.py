@@ -338,3 +338,48 @@ def test_a_failed_run_notifies_and_rerun_retries_the_same_run(stack, tmp_path):
     run = on(stack, retried)
     assert run.state.type == StateType.COMPLETED, stack.log("worker")
     assert run.run_count == 2
+
+
+def test_schedules_and_events_start_their_deployments(stack):
+    """Scheduled runs exist for the scheduled deployments, and a drift event and a pushed weather
+    alert each start their deployment's run through its trigger (as the stack's automations)."""
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
+
+    from gridflow.replay.nws import SVR_ALERT_ID, svr_alert
+
+    alert_file = stack.home / "pushed-alert.json"
+    alert_file.write_text(json.dumps(svr_alert()))
+    pushed = gridflow_cli(stack, "alerts", "push", str(alert_file))
+    assert pushed.returncode == 0, pushed.stdout[-2000:] + pushed.stderr[-2000:]
+    emit = ("from prefect.events import emit_event; "
+            "emit_event(event='gridflow.model.drift.detected', resource={'prefect.resource.id': "
+            "'gridflow.model.load_forecast'}, payload={'model': 'load_forecast', 'reason': 'test: stack drift'})")
+    emitted = subprocess.run([sys.executable, "-c", emit], capture_output=True, text=True, timeout=60,
+                             env={**stack.worker_env, "PREFECT_API_URL": stack.api_url})
+    assert emitted.returncode == 0, emitted.stderr[-2000:]
+
+    async def runs_of(client, name: str) -> list:
+        deployment = await client.read_deployment_by_name(name)
+        return await client.read_flow_runs(deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment.id])))
+
+    async def scenario(client):
+        deadline = time.monotonic() + 120
+        found: dict[str, list] = {}
+        while time.monotonic() < deadline:
+            found = {name: await runs_of(client, name) for name in (
+                "storm-response/on-alert", "retrain/load-forecast", "poll-weather-alerts/nws-active",
+                "ingest-smart-meter/meter-dropbox")}
+            triggered = [r for r in found["retrain/load-forecast"] if r.parameters.get("trigger") == "drift: test: stack drift"]
+            if found["storm-response/on-alert"] and triggered and found["poll-weather-alerts/nws-active"] \
+                    and found["ingest-smart-meter/meter-dropbox"]:
+                return found, triggered
+            await asyncio.sleep(2)
+        raise AssertionError({k: len(v) for k, v in found.items()})
+
+    found, triggered = on(stack, scenario)
+    (storm_run,) = found["storm-response/on-alert"]
+    assert storm_run.parameters == {"alert_id": SVR_ALERT_ID}
+    assert storm_run.created_by is not None and storm_run.created_by.type == "AUTOMATION"
+    assert triggered[0].created_by.type == "AUTOMATION"
+    # The schedules (2-minute NWS poll, 15-minute meter scan) put runs on the calendar.
+    assert all(r.auto_scheduled for r in found["ingest-smart-meter/meter-dropbox"])
