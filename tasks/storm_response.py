@@ -62,7 +62,7 @@ class ScoredArea:
         return digest.hexdigest()
 
 
-@task(name="load-alert", **LIGHT)
+@task(name="load-alert", task_run_name="load-alert", **LIGHT)
 def load_alert_context(alert_id: str) -> AlertContext:
     """The stored alert message and what to do about it: score, cancel, or nothing (stale)."""
     with warehouse().connect() as conn:
