@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from prefect.exceptions import FlowPauseTimeout
 from prefect.flow_runs import pause_flow_run
 from prefect.input import RunInput
 
@@ -36,12 +37,11 @@ def await_operator_approval(model: str, decision: GateDecision) -> Approval | No
         description=(f"**Promote {model} version {decision.challenger_version} to champion?**\n\n"
                      f"Gate: {decision.reason}"),
     )
+    # Input keys allow lowercase letters, digits and dashes only.
+    key = f"approve-{model.replace('_', '-')}-v{decision.challenger_version}".lower()
     try:
-        answer = pause_flow_run(wait_for_input=form, timeout=use_case.approval_timeout_s,
-                                poll_interval=2, key=f"approve-{model.replace('_', '-')}-v{decision.challenger_version}".lower())
-    except Exception as exc:  # FlowPauseTimeout (and its base classes) on no answer in time
-        if type(exc).__name__ != "FlowPauseTimeout":
-            raise
+        answer = pause_flow_run(wait_for_input=form, timeout=use_case.approval_timeout_s, poll_interval=2, key=key)
+    except FlowPauseTimeout:
         return Approval("timed_out", "nobody", f"no answer within {use_case.approval_timeout_s} s", _now())
     approval = Approval("approved" if answer.approve else "rejected", answer.approver.strip() or "unknown operator",
                         answer.comment.strip(), _now())

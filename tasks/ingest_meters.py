@@ -1,29 +1,56 @@
 """Tasks of the smart-meter drop-folder flow: scan, then per file fingerprint -> parse -> validate ->
-load (or quarantine), each file in its own transaction with its ledger row."""
+load (or quarantine), each file in its own transaction with its ledger row.
+
+Inside a task the files go through two stages at once. A background thread reads, fingerprints,
+parses and validates the next files (pure work, no writes) while the calling thread loads the
+current one; on PostgreSQL a load is mostly the server's own work, so the two overlap on two cores.
+Ledger rows, quarantine and every write stay on the calling thread, in file order, so the outcome
+is exactly that of loading the files one after the other.
+"""
 
 from __future__ import annotations
 
-import math
+import contextvars
+import hashlib
+import os
+import queue
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from prefect import task
 from prefect.artifacts import create_table_artifact
 
 from gridflow.errors import ParseError
-from gridflow.sources.meters import parse_meter_file
-from gridflow.sources.meters.validation_view import meter_validation_view
+from gridflow.sources.meters import MeterParse, parse_meter_bytes
+from gridflow.sources.meters.combined_validation import combined_pass_implies_each
+from gridflow.sources.meters.validation_view import combined_validation_view, meter_validation_view
 from gridflow.validation import gx_adapter
+from gridflow.validation.report import ValidationReport
 from gridflow.warehouse import ledger
-from gridflow.warehouse.meters import write_meter_intervals
+from gridflow.warehouse.meters import PreparedMeterRows, prepare_meter_rows, write_meter_intervals
 from tasks.common import LIGHT, WORK, log, warehouse
-from tasks.ingest import IngestSummary, IngestTicket, open_ingest, quarantine, skipped_summary
+from tasks.ingest import IngestSummary, IngestTicket, quarantine, skipped_summary
 
 DATASET = "meter_interval"
 SOURCE = "meter_file_drop"
 SUITE = "meter_interval"
 # Each Prefect task run costs ~30 ms of server CPU: beyond this many files, files share tasks.
 MAX_TASKS = 50
+# Filling and draining a task's two-stage pipeline costs about one validation group (~1 s), so a
+# task should carry far more input than that: ~10 s of SMT files.
+MIN_TASK_BYTES = 256 << 20
+# One suite run costs ~75 ms whatever its size: validate files together up to this many rows
+# (when the suite allows it, see combined_validation), starting small so loading starts soon.
+VALIDATION_ROWS = 500_000
+FIRST_VALIDATION_ROWS = 100_000
+VALIDATION_FILES = 64
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -52,33 +79,160 @@ def scan_drop_folder(folder: str, pattern: str = "*.csv") -> list[str]:
             if p.is_file() and not p.name.startswith(".") and not p.name.endswith(".part")]
 
 
-def batches(paths: list[str], max_tasks: int = MAX_TASKS) -> list[list[str]]:
-    """Split files into at most `max_tasks` ordered groups, one task each."""
+def batches(paths: list[str], max_tasks: int = MAX_TASKS, min_task_bytes: int = MIN_TASK_BYTES
+            ) -> list[list[str]]:
+    """Split files into ordered groups of about equal size, one task each: at most `max_tasks`
+    groups, and no more than one per `min_task_bytes` of input."""
     if not paths:
         return []
-    size = math.ceil(len(paths) / max_tasks)
-    return [paths[i:i + size] for i in range(0, len(paths), size)]
+    sizes = [_size(p) for p in paths]
+    total = sum(sizes)
+    tasks = max(1, min(max_tasks, len(paths), total // max(min_task_bytes, 1)))
+    groups: list[list[str]] = [[]]
+    done = 0
+    for path, size in zip(paths, sizes, strict=True):
+        groups[-1].append(path)
+        done += size
+        if len(groups) < tasks and done >= total * len(groups) / tasks:
+            groups.append([])
+    return [g for g in groups if g]
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:  # gone since the scan: its own turn reports it
+        return 0
+
+
+@dataclass
+class PreparedFile:
+    """One file after the pure stage: its fingerprint and parse, or why it cannot be loaded."""
+
+    path: str
+    sha256: str = ""
+    parsed: MeterParse | None = None
+    parse_error: ParseError | None = None
+    failed_validation: ValidationReport | None = None
+    rows: PreparedMeterRows | None = None  # checked and encoded for the write, once it passed
+    fatal: BaseException | None = None  # stops the task at this file, as a sequential run would
+
+
+def ingest_files(paths: list[str]) -> list[IngestSummary]:
+    """Ingest files in order; each is loaded (in one transaction with its ledger row), skipped as
+    already loaded, or quarantined. Files are prepared ahead on a background thread."""
+    summaries = []
+    with _prefetched(_prepared_groups(paths), depth=1) as groups:
+        for group in groups:
+            for item in group:
+                if item.fatal is not None:
+                    raise item.fatal
+                summaries.append(_load_prepared(item))
+    return summaries
 
 
 def ingest_one_file(path: str) -> IngestSummary:
     """Fingerprint, parse, validate and load one file; a bad file is moved to quarantine."""
-    ticket: IngestTicket = open_ingest.fn(path, dataset=DATASET, source=SOURCE)
+    return ingest_files([path])[0]
+
+
+def _prepared_groups(paths: list[str]) -> Iterator[list[PreparedFile]]:
+    """Prepared files in order, in validation groups (one suite run per group when it can)."""
+    group: list[PreparedFile] = []
+    rows, limit = 0, FIRST_VALIDATION_ROWS
+    for path in paths:
+        item = _prepare(path)
+        group.append(item)
+        rows += 0 if item.parsed is None else len(item.parsed.frame)
+        if item.fatal is not None or rows >= limit or len(group) >= VALIDATION_FILES:
+            _validate_group(group)
+            _encode_group(group)
+            yield group
+            if item.fatal is not None:
+                return
+            group, rows, limit = [], 0, min(2 * limit, VALIDATION_ROWS)
+    if group:
+        _validate_group(group)
+        _encode_group(group)
+        yield group
+
+
+def _prepare(path: str) -> PreparedFile:
+    """Read, fingerprint and parse one file; no writes (the ledger row is opened when it loads)."""
+    item = PreparedFile(path)
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        item.fatal = ParseError(path, "no such file")
+        return item
+    except Exception as exc:
+        item.fatal = exc
+        return item
+    item.sha256 = hashlib.sha256(data).hexdigest()
+    try:
+        with warehouse().connect() as conn:
+            if ledger.find_loaded(conn, DATASET, item.sha256) is not None:
+                return item  # skipped when its turn comes: nothing to parse
+        item.parsed = parse_meter_bytes(data, str(Path(path).resolve()))  # as the ledger names it
+    except ParseError as exc:
+        item.parse_error = exc
+    except Exception as exc:
+        item.fatal = exc
+    return item
+
+
+def _validate_group(group: list[PreparedFile]) -> None:
+    """Run the suite over the group's parsed files, once for all of them when the suite allows
+    (see combined_validation); otherwise, or when that run fails, file by file."""
+    todo = [item for item in group if item.parsed is not None]
+    now = datetime.now(UTC)
+    together = [item for item in todo if len(item.parsed.frame)]
+    if len(together) > 1 and combined_pass_implies_each(
+            gx_adapter.load_suite_dict(SUITE), min(len(item.parsed.frame) for item in together)):
+        view = combined_validation_view([item.parsed.frame for item in together], now)
+        if gx_adapter.validate_frame(view, SUITE).success:
+            todo = [item for item in todo if not len(item.parsed.frame)]
+    for item in todo:
+        report = gx_adapter.validate_frame(meter_validation_view(item.parsed.frame, now), SUITE)
+        if not report.success:
+            item.failed_validation = report
+
+
+def _encode_group(group: list[PreparedFile]) -> None:
+    """The pure part of each valid file's write (checks, spans, COPY encoding), done here so the
+    writing thread only patches in the ledger id and sends."""
+    valid = [item for item in group if item.parsed is not None and item.failed_validation is None]
+    if not valid:
+        return
+    try:
+        with warehouse().connect() as conn:
+            for item in valid:
+                item.rows = prepare_meter_rows(conn, item.parsed.frame)
+    except Exception:  # only a head start: the write redoes it and fails in the file's own turn
+        log().debug("preparing meter rows ahead failed; they are prepared when written", exc_info=True)
+
+
+def _load_prepared(item: PreparedFile) -> IngestSummary:
+    """Open the ledger row, then skip, quarantine, or write the rows and close the row together."""
+    ticket = _open_ticket(item.path, item.sha256)
+    path = item.path
     if ticket.already_loaded_by is not None:
         log().info("skipped %s: same content already loaded by ledger id %s", path, ticket.already_loaded_by)
         return skipped_summary(ticket)
-    try:
-        parsed = parse_meter_file(ticket.path)
-    except ParseError as exc:
+    if item.parse_error is not None:
+        exc = item.parse_error
         quarantine(ticket, reason=str(exc), details={"parse_error": exc.detail}, move=True)
         return IngestSummary(DATASET, path, "quarantined", ledger_id=ticket.ledger_id, reason=str(exc))
-    report = gx_adapter.validate_frame(meter_validation_view(parsed.frame), SUITE)
-    if not report.success:
+    parsed = item.parsed
+    report = item.failed_validation
+    if report is not None:
         quarantine(ticket, reason=report.reason, details=report.as_dict(), move=True)
         return IngestSummary(DATASET, path, "quarantined", parsed.rows_read, 0, ticket.ledger_id, report.reason)
     try:
         # One transaction: a crash halfway leaves neither rows nor a `loaded` ledger entry behind.
         with warehouse().begin() as conn:
-            written = write_meter_intervals(conn, parsed.frame, ticket.ledger_id)
+            rows = parsed.frame if item.rows is None else item.rows
+            written = write_meter_intervals(conn, rows, ticket.ledger_id)
             ledger.finish_ingest(
                 conn, ticket.ledger_id, "loaded", rows_read=parsed.rows_read, rows_written=written,
                 reason="; ".join(parsed.issues)[:4000] or None,
@@ -90,6 +244,65 @@ def ingest_one_file(path: str) -> IngestSummary:
     log().info("loaded %s (%s, %d rows): %s", path, parsed.format, written, "; ".join(parsed.issues[:3]))
     return IngestSummary(DATASET, path, "loaded", parsed.rows_read, written, ticket.ledger_id,
                          f"{parsed.format}: validated and loaded", list(parsed.issues))
+
+
+def _open_ticket(path: str, sha256: str) -> IngestTicket:
+    # tasks.ingest.open_ingest with the fingerprint already taken: the prepared bytes are the
+    # ones hashed, so the ledger names exactly the content that was parsed.
+    located = str(Path(path).resolve())
+    with warehouse().begin() as conn:
+        previous = ledger.find_loaded(conn, DATASET, sha256)
+        ledger_id = ledger.start_ingest(conn, SOURCE, DATASET, located, sha256)
+        if previous is not None:
+            ledger.finish_ingest(conn, ledger_id, "skipped",
+                                 reason=f"same content already loaded by ledger id {previous.id}")
+    return IngestTicket(DATASET, SOURCE, located, sha256, ledger_id, None if previous is None else previous.id)
+
+
+@contextmanager
+def _prefetched(source: Iterator[T], depth: int) -> Iterator[Iterator[T]]:
+    """Iterate `source` on a background thread, at most `depth` items ahead of the consumer; its
+    exceptions are raised to the consumer in order. Leaving the block stops the thread."""
+    slots: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def offer(entry: tuple[bool, object]) -> bool:
+        while not stop.is_set():
+            try:
+                slots.put(entry, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in source:
+                if not offer((True, item)):
+                    return
+        except BaseException as exc:  # raised on the consumer's side, where it belongs
+            offer((False, exc))
+            return
+        offer((False, None))
+
+    def consume() -> Iterator[T]:
+        while True:
+            ok, value = slots.get()
+            if ok:
+                yield value
+            elif value is None:
+                return
+            else:
+                raise value
+
+    worker = threading.Thread(target=contextvars.copy_context().run, args=(produce,),
+                              name="meter-prepare", daemon=True)
+    worker.start()
+    try:
+        yield consume()
+    finally:
+        stop.set()
+        worker.join()
 
 
 def _mark_failed(ticket: IngestTicket, exc: BaseException) -> None:
@@ -104,7 +317,7 @@ def _mark_failed(ticket: IngestTicket, exc: BaseException) -> None:
 @task(name="ingest-meter-files", task_run_name="ingest-meter-files-{first_name}", **WORK)
 def ingest_meter_files(paths: list[str], first_name: str = "") -> list[IngestSummary]:
     """Ingest a group of drop-folder files in order; each file commits on its own."""
-    return [ingest_one_file(p) for p in paths]
+    return ingest_files(paths)
 
 
 @task(name="publish-meter-summary", **LIGHT)

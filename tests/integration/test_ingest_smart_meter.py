@@ -100,3 +100,32 @@ def _normal(row: tuple) -> tuple:
     ts = pd.Timestamp(row[2])
     ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
     return (row[0], row[1], ts, row[3], bool(row[4]), row[5], bool(row[6]))
+
+
+def test_a_file_failing_validation_among_good_ones_is_the_only_one_quarantined(warehouse_url, tmp_path):
+    from benchmarks.meter_ingest import write_smt_files
+    from tasks.common import warehouse
+    from tasks.ingest_meters import ingest_files
+
+    paths = write_smt_files(tmp_path / "drop", 4 * 2000, rows_per_file=2000)
+    # Readings dated 2099: every row parses, the suite rejects the file (intervals in the future).
+    paths[1].write_bytes(paths[1].read_bytes().replace(b"/2022", b"/2099"))
+    summaries = ingest_files([str(p) for p in paths])
+    assert [s.status for s in summaries] == ["loaded", "quarantined", "loaded", "loaded"]
+    assert "expect_column_max_to_be_between on hours_ahead_of_validation" in summaries[1].reason
+    assert len(snapshot(warehouse())) == 3 * 2000
+    assert not paths[1].exists()
+
+
+def test_a_file_gone_before_its_turn_stops_the_run_there(warehouse_url, tmp_path):
+    from benchmarks.meter_ingest import write_smt_files
+    from gridflow.errors import ParseError
+    from tasks.common import warehouse
+    from tasks.ingest_meters import ingest_files
+
+    paths = [str(p) for p in write_smt_files(tmp_path / "drop", 2 * 1000, rows_per_file=1000)]
+    with pytest.raises(ParseError, match="no such file"):
+        ingest_files([paths[0], str(tmp_path / "drop" / "vanished.csv"), paths[1]])
+    # As one file after the other: the first is loaded, nothing after the missing one is touched.
+    assert len(snapshot(warehouse())) == 1000
+    assert [r[1] for r in ledger_rows(warehouse())] == ["loaded"]

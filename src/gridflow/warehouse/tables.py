@@ -144,11 +144,16 @@ meter_interval = Table(
     Column("kwh", Float, nullable=False),
     Column("is_estimated", Boolean, nullable=False),
     # Ledger id of the file that wrote the row: a later file wins, unless it would replace an
-    # actual reading by an estimate.
-    Column("ingest_id", Integer, ForeignKey("ingest_ledger.id"), nullable=True),
+    # actual reading by an estimate. No foreign key (migration 0005): checking ingest_ledger for
+    # every one of millions of rows cost ~40 % of a load. It is safe because the only write path,
+    # gridflow.warehouse.meters.write_meter_intervals, checks the ledger row once per file and
+    # holds a KEY SHARE lock on it until the rows commit, and ledger rows are never deleted.
+    Column("ingest_id", Integer, nullable=True),
     Column("updated_at", UTCDateTime, nullable=False),
     CheckConstraint(_in("channel", METER_CHANNELS), name="channel"),
-    Index(None, "ingest_id"),
+    # BRIN on PostgreSQL: ingest ids grow in write order, so block ranges find a file's rows at
+    # almost no cost per inserted row (a btree cost ~20 % of a load's COPY). SQLite: btree.
+    Index(None, "ingest_id", postgresql_using="brin", postgresql_with={"autosummarize": "on"}),
 )
 
 source_document = Table(

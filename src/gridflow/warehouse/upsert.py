@@ -14,13 +14,18 @@ numpy. Other columns (JSON, custom types, object columns of non-strings, out-of-
 per value through the type's bind step and, on PostgreSQL, psycopg's own binary dumpers.
 tests/warehouse/test_upsert_fast_paths.py checks both ways store identical data. For a 1M-row meter
 frame this moved the client side from ~10 s to ~1.5 s; what remains is PostgreSQL's own work for
-the INSERT (index maintenance, and ~40% foreign-key checks of `ingest_id`).
+the INSERT (index maintenance, foreign-key checks).
+
+`copy_frame` is the append-only variant for callers that know no key is stored yet: the same
+binary COPY, straight into the target table, without the staging table and the INSERT ... SELECT.
+`encode_rows` + `copy_encoded` split it so the encoding can run ahead, on another thread.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -83,17 +88,22 @@ def _check_duplicates(table: Table, frame: pd.DataFrame, key: list[str]) -> None
 
 def _validate(table: Table, frame: pd.DataFrame, key: list[str], update: list[str]) -> None:
     columns = list(frame.columns)
-    if len(set(columns)) != len(columns):
-        raise ValueError(f"frame for {table.name!r} has repeated column names: {columns}")
-    unknown = [c for c in columns if c not in table.c]
-    if unknown:
-        raise ValueError(f"table {table.name!r} has no column(s) {unknown}")
+    _validate_columns(table, frame)
     missing = [k for k in key if k not in columns]
     if not key or missing:
         raise ValueError(f"frame for {table.name!r} lacks key column(s) {missing or key}")
     bad_update = [c for c in update if c not in columns or c in key]
     if bad_update:
         raise ValueError(f"update_columns {bad_update} must be non-key columns of the frame")
+
+
+def _validate_columns(table: Table, frame: pd.DataFrame) -> None:
+    columns = list(frame.columns)
+    if len(set(columns)) != len(columns):
+        raise ValueError(f"frame for {table.name!r} has repeated column names: {columns}")
+    unknown = [c for c in columns if c not in table.c]
+    if unknown:
+        raise ValueError(f"table {table.name!r} has no column(s) {unknown}")
     for name in columns:
         dtype = frame[name].dtype
         is_instant = isinstance(table.c[name].type, UTCDateTime)
@@ -377,20 +387,30 @@ def _pg_fast_pieces(kind: str | None, oid: int, series: pd.Series, encoding: str
 
 def _copy_chunk(columns: list[_Pieces]) -> bytes:
     """One chunk of COPY tuples: field count, then each column's piece, row after row."""
+    return _copy_rows(columns)[0].tobytes()
+
+
+def _copy_rows(columns: list[_Pieces]) -> tuple[np.ndarray, np.ndarray]:
+    """A chunk of COPY tuples as a uint8 array, and the offset where each row starts in it."""
     n = len(columns[0].matrix) if isinstance(columns[0], _Fixed) else len(columns[0].starts)
     count = np.frombuffer(len(columns).to_bytes(2, "big"), dtype=np.uint8)
-    groups: list[_Pieces] = [_Fixed(np.broadcast_to(count, (n, 2)))]
+    runs: list[list[_Pieces]] = [[_Fixed(np.broadcast_to(count, (n, 2)))]]
     for piece in columns:  # adjacent fixed-width columns merge into one matrix
-        if isinstance(piece, _Fixed) and isinstance(groups[-1], _Fixed):
-            groups[-1] = _Fixed(np.hstack([groups[-1].matrix, piece.matrix]))
+        if isinstance(piece, _Fixed) and isinstance(runs[-1][-1], _Fixed):
+            runs[-1].append(piece)
         else:
-            groups.append(piece)
-    if len(groups) == 1:
-        return groups[0].matrix.tobytes()
+            runs.append([piece])
+    if len(runs) == 1:  # every column fixed-width: rows are one (n, width) matrix
+        matrix = _hstack([p.matrix for p in runs[0]])
+        return matrix.reshape(-1), np.arange(n, dtype=np.int64) * matrix.shape[1]
+    groups: list[_Pieces] = [
+        _Fixed(_hstack([p.matrix for p in run])) if isinstance(run[0], _Fixed) else run[0] for run in runs
+    ]
     row_length = sum(
         g.matrix.shape[1] if isinstance(g, _Fixed) else g.lengths for g in groups
     ) * np.ones(n, dtype=np.int64)
     position = np.concatenate([[0], np.cumsum(row_length)[:-1]]).astype(np.int64)
+    starts = position.copy()
     out = np.empty(int(row_length.sum()), dtype=np.uint8)
     for g in groups:
         if isinstance(g, _Fixed):
@@ -404,7 +424,17 @@ def _copy_chunk(columns: list[_Pieces]) -> bytes:
             )
             out[np.repeat(position, g.lengths) + within] = g.blob[np.repeat(g.starts, g.lengths) + within]
             position += g.lengths
-    return out.tobytes()
+    return out, starts
+
+
+def _hstack(matrices: list[np.ndarray]) -> np.ndarray:
+    # One pass into one buffer: merging pairwise re-copied the growing row prefix per column.
+    out = np.empty((len(matrices[0]), sum(m.shape[1] for m in matrices)), dtype=np.uint8)
+    at = 0
+    for matrix in matrices:
+        out[:, at : at + matrix.shape[1]] = matrix
+        at += matrix.shape[1]
+    return out
 
 
 def _generic_values(conn: Connection, column: Column[Any], series: pd.Series) -> list[Any]:
@@ -495,6 +525,37 @@ def _pg_pieces(
     return out
 
 
+def _pg_oids(conn: Connection, table: Table, columns: list[str]) -> list[int]:
+    prep = conn.dialect.identifier_preparer
+    quoted_cols = ", ".join(prep.quote(c) for c in columns)
+    with conn.connection.driver_connection.cursor() as cursor:
+        # Binary COPY needs the exact column types: ask the target table.
+        cursor.execute(f"SELECT {quoted_cols} FROM {prep.format_table(table)} LIMIT 0")
+        return [d.type_code for d in cursor.description]
+
+
+def _pg_encode(conn: Connection, table: Table, frame: pd.DataFrame, columns: list[str]) -> list[_Pieces]:
+    return _pg_pieces(conn, table, frame, columns, _pg_oids(conn, table, columns))
+
+
+def _chunked(pieces: list[_Pieces], rows: int) -> Iterator[list[_Pieces]]:
+    for start in range(0, rows, _COPY_CHUNK_ROWS):
+        yield [p.take(start, start + _COPY_CHUNK_ROWS) for p in pieces]
+
+
+def _pg_copy(conn: Connection, target: str, columns: list[str], chunks: Iterable[Any]) -> None:
+    """Binary COPY into `target` (an already quoted table name) of encoded chunks of rows."""
+    prep = conn.dialect.identifier_preparer
+    quoted_cols = ", ".join(prep.quote(c) for c in columns)
+    with conn.connection.driver_connection.cursor() as cursor:
+        sql = f"COPY {target} ({quoted_cols}) FROM STDIN (FORMAT BINARY)"
+        with cursor.copy(sql) as copy:
+            copy.write(_COPY_SIGNATURE)
+            for chunk in chunks:
+                copy.write(chunk)
+            copy.write(_COPY_TRAILER)
+
+
 def _postgresql_upsert(
     conn: Connection,
     table: Table,
@@ -506,11 +567,7 @@ def _postgresql_upsert(
 ) -> int:
     prep = conn.dialect.identifier_preparer
     quoted_cols = ", ".join(prep.quote(c) for c in columns)
-    with conn.connection.driver_connection.cursor() as cursor:
-        # Binary COPY needs the exact column types; the staging table copies the target's.
-        cursor.execute(f"SELECT {quoted_cols} FROM {prep.format_table(table)} LIMIT 0")
-        oids = [d.type_code for d in cursor.description]
-    pieces = _pg_pieces(conn, table, frame, columns, oids)
+    pieces = _pg_encode(conn, table, frame, columns)
 
     tmp_name = f"_gridflow_upsert_{uuid.uuid4().hex[:16]}"
     # Same column types as the target but no constraints: rows are checked on the real INSERT.
@@ -518,14 +575,7 @@ def _postgresql_upsert(
         f"CREATE TEMPORARY TABLE {prep.quote(tmp_name)} AS "
         f"SELECT {quoted_cols} FROM {prep.format_table(table)} WITH NO DATA"
     )
-    with conn.connection.driver_connection.cursor() as cursor:
-        sql = f"COPY {prep.quote(tmp_name)} ({quoted_cols}) FROM STDIN (FORMAT BINARY)"
-        with cursor.copy(sql) as copy:
-            copy.write(_COPY_SIGNATURE)
-            for start in range(0, len(frame), _COPY_CHUNK_ROWS):
-                stop = start + _COPY_CHUNK_ROWS
-                copy.write(_copy_chunk([p.take(start, stop) for p in pieces]))
-            copy.write(_COPY_TRAILER)
+    _pg_copy(conn, prep.quote(tmp_name), columns, map(_copy_chunk, _chunked(pieces, len(frame))))
     del pieces
 
     tmp = Table(tmp_name, MetaData(), *(Column(c, table.c[c].type) for c in columns))
@@ -542,6 +592,106 @@ def _postgresql_upsert(
     written = conn.execute(stmt, execution_options=_ROWCOUNT).rowcount
     conn.exec_driver_sql(f"DROP TABLE {prep.quote(tmp_name)}")
     return written
+
+
+def copy_frame(conn: Connection, table: Table, frame: pd.DataFrame) -> int:
+    """Append `frame` to `table` with one binary COPY (PostgreSQL only); returns rows written.
+
+    For callers that know no key of the frame is stored yet: a key that is stored after all
+    makes PostgreSQL raise UniqueViolation and abort the statement, never a silent overwrite.
+    Values are bound exactly as `upsert_frame` binds them. Runs inside the caller's transaction.
+    """
+    if conn.dialect.name != "postgresql":
+        raise NotImplementedError(f"copy_frame needs PostgreSQL, not {conn.dialect.name!r}")
+    columns = [str(c) for c in frame.columns]
+    _validate_columns(table, frame)
+    if frame.empty:
+        return 0
+    pieces = _pg_encode(conn, table, frame, columns)
+    target = conn.dialect.identifier_preparer.format_table(table)
+    _pg_copy(conn, target, columns, map(_copy_chunk, _chunked(pieces, len(frame))))
+    return len(frame)
+
+
+@dataclass(frozen=True)
+class EncodedRows:
+    """A frame's rows encoded ahead of time for `copy_encoded` (see `encode_rows`)."""
+
+    table: Table
+    frame: pd.DataFrame
+    columns: list[str]  # the constants first, then the frame's columns
+    chunks: list[tuple[np.ndarray, np.ndarray]]  # (COPY tuples, where each row starts); patched in place
+    constant_oids: dict[str, int]
+    slots: dict[str, tuple[int, int]]  # constant -> (offset in its row, width of its piece)
+
+
+def encode_rows(conn: Connection, table: Table, frame: pd.DataFrame, constants: dict[str, Any]) -> EncodedRows:
+    """Encode `frame` for a binary COPY into `table` (PostgreSQL) ahead of the write, e.g. on a
+    thread that prepares the next file while another writes the current one.
+
+    `constants` are columns with one value for every row that the writer only knows later (a
+    ledger id, a timestamp): each row starts with a slot as wide as the example value's encoding,
+    and `copy_encoded` patches the real values in place instead of re-encoding millions of rows.
+    """
+    if conn.dialect.name != "postgresql":
+        raise NotImplementedError(f"encode_rows needs PostgreSQL, not {conn.dialect.name!r}")
+    columns = [*constants, *(str(c) for c in frame.columns)]
+    _validate_columns(table, pd.DataFrame(columns=columns))
+    _validate_columns(table, frame)
+    oids = _pg_oids(conn, table, columns)
+    constant_oids = dict(zip(constants, oids[: len(constants)], strict=True))
+    examples = _constant_pieces(conn, table, constants, constant_oids)
+    pieces = _pg_pieces(conn, table, frame, columns[len(constants):], oids[len(constants):])
+    chunks = []
+    for chunk in _chunked(pieces, len(frame)):
+        rows = len(chunk[0].matrix) if isinstance(chunk[0], _Fixed) else len(chunk[0].starts)
+        leading = [_Fixed(np.broadcast_to(np.frombuffer(p, dtype=np.uint8), (rows, len(p)))) for p in examples.values()]
+        chunks.append(_copy_rows([*leading, *chunk]))
+    offsets = 2 + np.cumsum([0, *(len(p) for p in examples.values())])  # after the field count
+    slots = {name: (int(offsets[i]), len(p)) for i, (name, p) in enumerate(examples.items())}
+    return EncodedRows(table, frame, columns, chunks, constant_oids, slots)
+
+
+def copy_encoded(conn: Connection, encoded: EncodedRows, constants: dict[str, Any]) -> int:
+    """Append rows from `encode_rows` to their table with one binary COPY, `constants` patched in;
+    returns rows written. Same contract as `copy_frame`, which it falls back to when a value's
+    encoding does not fit its slot (e.g. NULL where the example was a number)."""
+    if set(constants) != set(encoded.slots):
+        raise ValueError(f"constants {sorted(constants)} differ from the encoded slots {sorted(encoded.slots)}")
+    if encoded.frame.empty:
+        return 0
+    pieces = _constant_pieces(conn, encoded.table, constants, encoded.constant_oids)
+    if any(len(pieces[name]) != width for name, (_, width) in encoded.slots.items()):
+        return copy_frame(conn, encoded.table, encoded.frame.assign(**constants))
+    # The slots lie side by side right after each row's field count: one patch covers them all.
+    first = min(offset for offset, _ in encoded.slots.values())
+    prefix = np.frombuffer(b"".join(pieces[name] for name in encoded.slots), dtype=np.uint8)
+    for out, starts in encoded.chunks:
+        rows = len(starts)
+        row_width = len(out) // rows if rows else 0
+        if rows and row_width * rows == len(out) and (starts == np.arange(rows) * row_width).all():
+            out.reshape(rows, row_width)[:, first : first + len(prefix)] = prefix  # equal rows: a strided view
+        else:
+            out[(starts + first)[:, None] + np.arange(len(prefix))] = prefix
+    target = conn.dialect.identifier_preparer.format_table(encoded.table)
+    _pg_copy(conn, target, encoded.columns, (memoryview(out) for out, _ in encoded.chunks))
+    return len(encoded.frame)
+
+
+def _constant_pieces(conn: Connection, table: Table, constants: dict[str, Any], oids: dict[str, int]
+                     ) -> dict[str, bytes]:
+    """Each constant's COPY piece (length + value), encoded exactly as a column of it would be."""
+    one_row = pd.DataFrame({name: [value] for name, value in constants.items()})
+    _validate_columns(table, one_row)
+    out = {}
+    names = list(constants)
+    for name, piece in zip(names, _pg_pieces(conn, table, one_row, names, [oids[n] for n in names]), strict=True):
+        if isinstance(piece, _Fixed):
+            out[name] = piece.matrix[0].tobytes()
+        else:
+            start, length = int(piece.starts[0]), int(piece.lengths[0])
+            out[name] = piece.blob[start : start + length].tobytes()
+    return out
 
 
 def upsert_frame(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -54,14 +55,7 @@ def localize(local_ns: np.ndarray, series: np.ndarray, tz: str) -> Localized:
     if hi - lo > _MAX_SPAN_STEPS:
         raise SpanTooLarge(f"timestamps span more than 40 years ({pd.Timestamp(lo * _STEP_NS)} .. "
                            f"{pd.Timestamp(hi * _STEP_NS)})")
-    grid = pd.DatetimeIndex((np.arange(lo, hi + 1, dtype="int64") * _STEP_NS).view("M8[ns]"))
-    size = len(grid)
-    as_dst = grid.tz_localize(tz, ambiguous=np.ones(size, dtype=bool), nonexistent="NaT")
-    as_std = grid.tz_localize(tz, ambiguous=np.zeros(size, dtype=bool), nonexistent="NaT")
-    gap = np.asarray(as_dst.isna())
-    grid_ns = grid.asi8
-    off_dst = np.where(gap, 0, grid_ns - np.where(gap, 0, as_dst.asi8))
-    off_std = np.where(gap, 0, grid_ns - np.where(gap, 0, as_std.asi8))
+    gap, off_dst, off_std = _offset_grid(lo, hi, tz)
     ambiguous_grid = off_dst != off_std
     standard_ns = standard_offset_ns(tz)
 
@@ -84,6 +78,26 @@ def localize(local_ns: np.ndarray, series: np.ndarray, tz: str) -> Localized:
     utc_ns = local_ns - offset
     is_dst = (offset != standard_ns) & ~nonexistent
     return Localized(utc_ns, is_dst, nonexistent, repeated, ambiguous, ambiguous_once)
+
+
+@lru_cache(maxsize=16)
+def _offset_grid(lo: int, hi: int, tz: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(in the spring-forward gap, offset read as daylight, offset read as standard) per grid step.
+
+    Cached: the files of one drop usually cover the same span, and two tz_localize calls over a
+    year's grid cost more than parsing the rest of a meter-year.
+    """
+    grid = pd.DatetimeIndex((np.arange(lo, hi + 1, dtype="int64") * _STEP_NS).view("M8[ns]"))
+    size = len(grid)
+    as_dst = grid.tz_localize(tz, ambiguous=np.ones(size, dtype=bool), nonexistent="NaT")
+    as_std = grid.tz_localize(tz, ambiguous=np.zeros(size, dtype=bool), nonexistent="NaT")
+    gap = np.asarray(as_dst.isna())
+    grid_ns = grid.asi8
+    off_dst = np.where(gap, 0, grid_ns - np.where(gap, 0, as_dst.asi8))
+    off_std = np.where(gap, 0, grid_ns - np.where(gap, 0, as_std.asi8))
+    for array in (gap, off_dst, off_std):
+        array.flags.writeable = False  # shared by every caller through the cache
+    return gap, off_dst, off_std
 
 
 def quarter_hours_per_day(day_ns: np.ndarray, tz: str, minutes: int = 15) -> np.ndarray:
