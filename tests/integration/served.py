@@ -54,6 +54,18 @@ async def task_states(client, flow_run_id) -> dict[str, list[str]]:
     return states
 
 
+async def wait_triggers(client, deployment_id, count: int = 1, timeout: float = 60) -> list:
+    """The deployment's trigger automations once the serve process has (re)created them: on the
+    session's server the deployment itself may be left over from an earlier test."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = await client.read_resource_related_automations(f"prefect.deployment.{deployment_id}")
+        if len(found) >= count:
+            return found
+        await asyncio.sleep(0.5)
+    raise AssertionError(f"no trigger automation for deployment {deployment_id}")
+
+
 async def retry_like_the_ui(client, flow_run_id) -> None:
     """What the Prefect UI's Retry button sends for a finished flow run."""
     from prefect.client.schemas.objects import StateType

@@ -18,6 +18,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import wait_final, write_pjme_excerpt
+from tests.integration.served import wait_triggers
 
 pytestmark = pytest.mark.integration
 
@@ -103,7 +104,9 @@ def test_drift_triggers_a_served_retrain_once(gridflow_env, tmp_path):
 
         async def wait_served():
             async with get_client() as client:
-                return (await _wait_deployment(client, RETRAIN_DEPLOYMENT, serve)).id
+                deployment = await _wait_deployment(client, RETRAIN_DEPLOYMENT, serve)
+                await wait_triggers(client, deployment.id)  # the deployment may predate this serve
+                return deployment.id
 
         deployment_id = asyncio.run(wait_served())
 

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from gridflow.replay import ReplayServer
 from gridflow.replay.nws import SVR_ALERT_ID, SVR_CANCEL_ID, SVR_UPDATE_ID, serve_nws, texas_storm_scenario
 from tests.conftest import wait_final
-from tests.integration.served import delete_deployment_automations, served, wait_deployment
+from tests.integration.served import delete_deployment_automations, served, wait_deployment, wait_triggers
 
 pytestmark = pytest.mark.integration
 
@@ -97,10 +97,12 @@ def test_alert_to_plan_then_repeat_update_and_cancel(gridflow_env, tmp_path):
     async def scenario(serve, nws, base_url):
         async with get_client() as client:
             deployment = await wait_deployment(client, DEPLOYMENT, serve)
-            await asyncio.sleep(2)  # the trigger's automation is created just after the deployment
+            await wait_triggers(client, deployment.id)
             out = {}
+            # The session's server keeps runs of this deployment from earlier tests.
+            base = out["base"] = len(await runs_of(client, deployment.id))
             poll_weather_alerts(base_url=base_url)  # the warning is issued
-            out["issued"] = await next_run(client, deployment.id, known=0)
+            out["issued"] = await next_run(client, deployment.id, known=base)
             out["plans_issued"] = plans()
 
             nws.advance()
@@ -111,12 +113,12 @@ def test_alert_to_plan_then_repeat_update_and_cancel(gridflow_env, tmp_path):
 
             nws.advance()
             poll_weather_alerts(base_url=base_url)  # the Update: adds Brazoria, 80 mph
-            out["updated"] = await next_run(client, deployment.id, known=1)
+            out["updated"] = await next_run(client, deployment.id, known=base + 1)
             out["plans_updated"] = plans()
 
             nws.advance()
             poll_weather_alerts(base_url=base_url)  # the Cancel
-            out["cancelled"] = await next_run(client, deployment.id, known=2)
+            out["cancelled"] = await next_run(client, deployment.id, known=base + 2)
             out["runs"] = await runs_of(client, deployment.id)
             await delete_deployment_automations(client, deployment.id)
             return out
@@ -133,7 +135,7 @@ def test_alert_to_plan_then_repeat_update_and_cancel(gridflow_env, tmp_path):
     assert first["model_version"] == model_version and first["assets_scored"] == in_area
     assert first["crews_needed"] >= 1
 
-    assert out["runs_after_repeat"] == 1  # the same alert polled again started nothing
+    assert out["runs_after_repeat"] == out["base"] + 1  # the same alert polled again started nothing
 
     assert out["updated"].state.type == StateType.COMPLETED, log
     v1, v2 = out["plans_updated"]
@@ -142,7 +144,7 @@ def test_alert_to_plan_then_repeat_update_and_cancel(gridflow_env, tmp_path):
     assert v2["assets_scored"] > v1["assets_scored"]  # Brazoria joined the warned area
 
     assert out["cancelled"].state.type == StateType.COMPLETED, log
-    assert len(out["runs"]) == 3
+    assert len(out["runs"]) == out["base"] + 3
     final = plans()
     assert [p["status"] for p in final] == ["superseded", "cancelled"]
     with warehouse().connect() as conn:
