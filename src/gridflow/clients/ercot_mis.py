@@ -17,7 +17,7 @@ from importlib import metadata
 
 import httpx
 
-from gridflow.clients.http_retry import RetryPolicy, parse_retry_after
+from gridflow.clients.http_retry import RetryPolicy, send_with_retry
 from gridflow.errors import GridflowError, ParseError
 from gridflow.sources.ercot.listing import Document, parse_html_listing, parse_json_listing
 
@@ -35,8 +35,6 @@ def _version() -> str:
 
 
 USER_AGENT = f"gridflow/{_version()} (ERCOT MIS report ingestion; python-httpx)"
-_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-_TRANSPORT_ERRORS = (httpx.TransportError,)
 
 
 class ErcotHTTPError(GridflowError):
@@ -114,31 +112,8 @@ class ErcotMISClient:
 
     def _get(self, path: str, params: dict[str, str], cap: int | None = None) -> httpx.Response:
         url = str(self._http.build_request("GET", path, params=params).url)
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                response = self._fetch(path, params, cap, url)
-            except _TRANSPORT_ERRORS:
-                if attempt >= self.retry.max_attempts:
-                    raise
-                self._wait(self.retry.backoff(attempt))
-                continue
-            status = response.status_code
-            if status < 400:
-                return response
-            if status not in _RETRY_STATUSES:
-                raise ErcotHTTPError(f"ERCOT answered HTTP {status} {response.reason_phrase} for GET {url}"
-                                     f"{_hint(status)}; not retried", status=status, url=url, attempts=attempt)
-            if attempt >= self.retry.max_attempts:
-                raise ErcotHTTPError(f"ERCOT answered HTTP {status} for GET {url} on all {attempt} attempts; "
-                                     "giving up", status=status, url=url, attempts=attempt)
-            wait = parse_retry_after(response.headers.get("Retry-After"))
-            if wait is not None and wait > self.retry.max_retry_after_seconds:
-                raise ErcotHTTPError(f"ERCOT asked to retry GET {url} after {wait:.0f} s (HTTP {status}), longer "
-                                     f"than the {self.retry.max_retry_after_seconds:.0f} s allowed",
-                                     status=status, url=url, attempts=attempt)
-            self._wait(self.retry.backoff(attempt) if wait is None else wait)
+        return send_with_retry(lambda: self._fetch(path, params, cap, url), self.retry, self._wait,
+                               url=url, service="ERCOT", error=ErcotHTTPError, hint=_hint)
 
     def _fetch(self, path: str, params: dict[str, str], cap: int | None, url: str) -> httpx.Response:
         with self._http.stream("GET", path, params=params) as response:

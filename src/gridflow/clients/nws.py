@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 
 import httpx
 
-from gridflow.clients.http_retry import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
+from gridflow.clients.http_retry import RetryPolicy, send_with_retry
 from gridflow.errors import ConfigError, GridflowError
 
 DEFAULT_BASE_URL = "https://api.weather.gov"
@@ -128,32 +128,8 @@ class NwsClient:
 
     def _get(self, path: str, params: dict[str, str], headers: dict[str, str]) -> httpx.Response:
         url = str(self._http.build_request("GET", path, params=params).url)
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                response = self._http.get(path, params=params, headers=headers)
-            except httpx.TransportError:
-                if attempt >= self.retry.max_attempts:
-                    raise
-                self._wait(self.retry.backoff(attempt))
-                continue
-            status = response.status_code
-            if status < 400:
-                return response
-            if status not in RETRYABLE_STATUSES:
-                raise NwsHTTPError(f"api.weather.gov answered HTTP {status} {response.reason_phrase} for GET {url}"
-                                   f"{_detail(response)}{_hint(status)}; not retried",
-                                   status=status, url=url, attempts=attempt)
-            if attempt >= self.retry.max_attempts:
-                raise NwsHTTPError(f"api.weather.gov answered HTTP {status} for GET {url} on all {attempt} "
-                                   f"attempts{_detail(response)}; giving up", status=status, url=url, attempts=attempt)
-            wait = parse_retry_after(response.headers.get("Retry-After"))
-            if wait is not None and wait > self.retry.max_retry_after_seconds:
-                raise NwsHTTPError(f"api.weather.gov asked to retry GET {url} after {wait:.0f} s (HTTP {status}), "
-                                   f"longer than the {self.retry.max_retry_after_seconds:.0f} s allowed",
-                                   status=status, url=url, attempts=attempt)
-            self._wait(self.retry.backoff(attempt) if wait is None else wait)
+        return send_with_retry(lambda: self._http.get(path, params=params, headers=headers), self.retry, self._wait,
+                               url=url, service="api.weather.gov", error=NwsHTTPError, detail=_detail, hint=_hint)
 
     def _wait(self, seconds: float) -> None:
         self.waits.append(seconds)

@@ -13,8 +13,8 @@ from gridflow.clients.ercot_mis import (
     ErcotHTTPError,
     ErcotMISClient,
     RetryPolicy,
-    parse_retry_after,
 )
+from gridflow.clients.http_retry import parse_retry_after
 from gridflow.replay import ReplayServer, Reply
 from gridflow.replay.ercot_mis import serve_html_listing
 from tests.unit.sources.ercot.golden_io import FIXTURES
