@@ -311,13 +311,7 @@ def _read_frame(conn: Connection, stmt: Any, columns: list[str]) -> pd.DataFrame
                                            strings_can_be_null=True, quoted_strings_can_be_null=False),
     )
     frame = table.to_pandas()
-    for name in _FLOAT_ASSET_COLUMNS:
-        if name in frame:
-            frame[name] = frame[name].astype("float64")
-    for name in _INTEGER_ASSET_COLUMNS:
-        if name in frame:
-            frame[name] = frame[name].astype("int64")
-    return frame
+    return _typed(frame)
 
 
 def _same_scores(stored: pd.DataFrame, mine: pd.DataFrame) -> bool:
@@ -336,6 +330,11 @@ def _asset_frame(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
     else:
         values = list(zip(*rows, strict=True))
         frame = pd.DataFrame({c: np.array(v, dtype=object) for c, v in zip(columns, values, strict=True)})
+    return _typed(frame)
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    # Both read paths (COPY to CSV on PostgreSQL, rows elsewhere) end with the same dtypes.
     for name in _FLOAT_ASSET_COLUMNS:
         if name in frame:
             frame[name] = frame[name].astype("float64")
@@ -343,5 +342,3 @@ def _asset_frame(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
         if name in frame:
             frame[name] = frame[name].astype("int64")
     return frame
-
-
