@@ -21,7 +21,9 @@ demo: $(STAMP)
 	$(BIN)/gridflow up --no-schedules
 	$(BIN)/gridflow demo
 
+# The import contract (pyproject.toml [tool.importlinter]) is part of the test: layers point down.
 test: $(STAMP)
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 test-unit: $(STAMP)
@@ -32,6 +34,7 @@ test-integration: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

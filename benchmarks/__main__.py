@@ -51,7 +51,7 @@ def _run_isolated(module, workdir: Path, rows: int) -> list[dict]:
     from gridflow.config import get_settings, reset_settings
     from gridflow.prefect_env import configure_prefect
     from gridflow.services.prefect_server import LocalPrefectServer, ensure_running, stop
-    from tasks import common
+    from gridflow import runtime as common
 
     reset_settings()
     common.warehouse.cache_clear()

@@ -9,7 +9,7 @@ metric triggers, but reactive event triggers and the RunDeployment action run in
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from uuid import UUID
 
 from prefect.events.actions import RunDeployment
@@ -47,3 +47,14 @@ def failure_notification(watched_deployment_ids: Iterable[UUID], notify_deployme
             )
         ],
     )
+
+
+def failure_automations(deployment_ids: Mapping[str, UUID]) -> list[AutomationCore]:
+    """The failure notification watching every registered deployment but the notifier itself;
+    none on a partial deploy that lacks the notifier (tests, one deployment)."""
+    from deployments.definitions import NOTIFY_DEPLOYMENT
+
+    notify_id = deployment_ids.get(NOTIFY_DEPLOYMENT)
+    if notify_id is None:
+        return []
+    return [failure_notification(deployment_ids.values(), notify_id)]

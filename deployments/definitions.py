@@ -8,8 +8,6 @@ which work queue and with which concurrency limit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from prefect.client.schemas.objects import ConcurrencyLimitConfig
 from prefect.deployments.runner import RunnerDeployment
 from prefect.events import DeploymentEventTrigger
@@ -24,10 +22,9 @@ from flows.notify_failure import notify_failure
 from flows.poll_weather_alerts import poll_weather_alerts
 from flows.retrain import retrain
 from flows.storm_response import storm_response
-from gridflow.storm.alert_events import EVENT_NAMES as ALERT_EVENTS
-from gridflow.storm.alert_events import RESOURCE_PREFIX as ALERT_RESOURCE_PREFIX
+from gridflow import events
+from gridflow.services.deploy import WorkQueue
 
-DRIFT_EVENT = "gridflow.model.drift.detected"
 # Where meter exports land (an SFTP or share mount in production); a parameter, so an operator can
 # point a second deployment at another folder.
 METER_DROP_FOLDER = "/var/lib/gridflow/meter-dropbox"
@@ -35,16 +32,6 @@ METER_DROP_FOLDER = "/var/lib/gridflow/meter-dropbox"
 # A process work pool: the worker runs each flow run as a subprocess on its own machine, which holds
 # the code (the repository checkout locally, the image in docker-compose).
 WORK_POOL = "gridflow-process"
-
-
-@dataclass(frozen=True)
-class WorkQueue:
-    """A queue of the work pool: the worker takes runs from lower `priority` numbers first."""
-
-    name: str
-    priority: int
-    concurrency_limit: int | None
-    description: str
 
 
 STORM_QUEUE = WorkQueue("storm", 1, None, "Weather alerts and storm scoring: taken first, never limited.")
@@ -78,8 +65,8 @@ def drift_trigger(model: str) -> DeploymentEventTrigger:
     so the UI's parameters and the promotion audit row say why the run started."""
     return DeploymentEventTrigger(
         name=f"retrain-{model.replace('_', '-')}-on-drift",
-        expect={DRIFT_EVENT},
-        match={"prefect.resource.id": f"gridflow.model.{model}"},
+        expect={events.DRIFT_DETECTED},
+        match=events.resource_match(events.model_resource(model)),
         parameters={"model": "{{ event.payload.model }}", "trigger": "drift: {{ event.payload.reason }}"},
     )
 
@@ -88,8 +75,8 @@ def alert_trigger() -> DeploymentEventTrigger:
     """Answer every new, updated or cancelled storm warning; the run reads the message by id."""
     return DeploymentEventTrigger(
         name="storm-response-on-alert",
-        expect=set(ALERT_EVENTS.values()),
-        match={"prefect.resource.id": f"{ALERT_RESOURCE_PREFIX}*"},
+        expect=set(events.WEATHER_ALERT.values()),
+        match=events.resource_match(events.alert_resource("*")),
         parameters={"alert_id": "{{ event.payload.alert_id }}"},
     )
 
@@ -153,7 +140,7 @@ def all_deployments() -> list[RunnerDeployment]:
             schedules=[Cron("0 7 * * *", timezone="America/New_York")],
             tags=["monitoring", "load_forecast"],
             description="Drift and accuracy check of the load forecast champion; emits "
-                        f"{DRIFT_EVENT} when it should be retrained.",
+                        f"{events.DRIFT_DETECTED} when it should be retrained.",
         ),
         retrain.to_deployment(
             name="outage-risk",

@@ -115,7 +115,7 @@ async def wait_final(client, flow_run_id, timeout: float = 480):
 def use_warehouse(monkeypatch, url: str) -> None:
     """Point this process's settings and engine cache at another warehouse URL."""
     from gridflow.config import reset_settings
-    from tasks import common
+    from gridflow import runtime as common
 
     monkeypatch.setenv("GRIDFLOW_WAREHOUSE_URL", url)
     reset_settings()
@@ -125,7 +125,7 @@ def use_warehouse(monkeypatch, url: str) -> None:
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def warehouse_url(request, gridflow_env, monkeypatch, tmp_path) -> Iterator[str]:
     """The test's warehouse, once on SQLite and once on a fresh PostgreSQL schema."""
-    from tasks import common
+    from gridflow import runtime as common
 
     url = (f"sqlite:///{tmp_path / 'warehouse-under-test.db'}" if request.param == "sqlite"
            else request.getfixturevalue("postgres_schema_url"))
@@ -135,7 +135,7 @@ def warehouse_url(request, gridflow_env, monkeypatch, tmp_path) -> Iterator[str]
 
 
 def _reset_process_caches() -> None:
-    from tasks import common
+    from gridflow import runtime as common
 
     common.warehouse.cache_clear()
     common.mlflow_ready.cache_clear()

@@ -63,9 +63,13 @@ def describe_report(report: DeployReport, verbose: bool = False) -> str:
 
 
 def _deploy_and_describe(pool: str | None, prune: bool, verbose: bool = False, schedules: bool = True) -> str:
-    from gridflow.services.deploy import deploy as deploy_all
+    from deployments.automations import failure_automations
+    from deployments.definitions import WORK_POOL, WORK_QUEUES, all_deployments, work_queue_for
+    from gridflow.services.deploy import deploy
 
-    return describe_report(deploy_all(pool=pool, prune=prune, schedules_active=schedules), verbose)
+    report = deploy(all_deployments(), pool=pool or WORK_POOL, queues=WORK_QUEUES, queue_for=work_queue_for,
+                    extra_automations=failure_automations, prune=prune, schedules_active=schedules)
+    return describe_report(report, verbose)
 
 
 

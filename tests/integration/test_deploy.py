@@ -16,9 +16,8 @@ from prefect import flow
 from prefect.events import DeploymentEventTrigger
 from prefect.schedules import Interval
 
-from deployments.definitions import WorkQueue
 from gridflow.provenance import PROJECT_ROOT
-from gridflow.services.deploy import DeployReport, deploy
+from gridflow.services.deploy import DeployReport, WorkQueue, deploy
 
 pytestmark = pytest.mark.integration
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from uuid import uuid4
 
+from gridflow import events
 from deployments.automations import FAILURE_AUTOMATION, FAILURE_EVENTS, failure_notification
 from deployments.definitions import (
     DEFAULT_QUEUE,
-    DRIFT_EVENT,
     NOTIFY_DEPLOYMENT,
     STORM_QUEUE,
     TRAINING_QUEUE,
@@ -51,7 +51,7 @@ def test_schedules():
 def test_drift_event_triggers_the_retrain_with_its_reason():
     retrain = by_name()["retrain/load-forecast"]
     (trigger,) = retrain.triggers
-    assert trigger.expect == {DRIFT_EVENT}
+    assert trigger.expect == {events.DRIFT_DETECTED}
     assert trigger.match.model_dump()["prefect.resource.id"] == "gridflow.model.load_forecast"
     assert trigger.parameters == {"model": "{{ event.payload.model }}", "trigger": "drift: {{ event.payload.reason }}"}
 

@@ -1,7 +1,8 @@
 """Register gridflow's deployments on a Prefect API, idempotently: `gridflow deploy`.
 
-What should exist comes from `deployments/` (deployments, work pool and queues, the deployments'
-triggers and the failure-notification automation); what exists is read from the API. Pure helpers
+What should exist is passed in by the caller (the CLI passes `deployments/`: deployments, work pool
+and queues, the deployments' triggers and the failure-notification automation); what exists is
+read from the API. Pure helpers
 compare the two, so a second run finds nothing to change and changes nothing: no deployment is
 re-applied, no automation re-created. Automations left behind by deployments that no longer exist
 (Prefect keeps them firing at a 404) and automations of renamed triggers are deleted.
@@ -28,12 +29,20 @@ if TYPE_CHECKING:
     from prefect.deployments.runner import RunnerDeployment
     from prefect.events.schemas.automations import Automation, AutomationCore
 
-    from deployments.definitions import WorkQueue
-
 POOL_TYPE = "process"
 MANAGED_TAG = "gridflow-managed"
 # Actions that name a deployment: when it is gone, the automation can only fail.
 _DEPLOYMENT_ACTIONS = {"run-deployment", "pause-deployment", "resume-deployment"}
+
+
+@dataclass(frozen=True)
+class WorkQueue:
+    """A queue of the work pool: the worker takes runs from lower `priority` numbers first."""
+
+    name: str
+    priority: int
+    concurrency_limit: int | None
+    description: str
 
 
 @dataclass(frozen=True)
@@ -411,36 +420,34 @@ async def _all_automations(client: PrefectClient) -> list[Automation]:
         offset += 200
 
 
-def deploy(deployments: Sequence[RunnerDeployment] | None = None, *,
-           pool: str | None = None,
-           queues: Sequence[WorkQueue] | None = None,
-           queue_for: Callable[[RunnerDeployment], str] | None = None,
+def deploy(deployments: Sequence[RunnerDeployment], *,
+           pool: str,
+           queues: Sequence[WorkQueue],
+           queue_for: Callable[[RunnerDeployment], str],
            extra_automations: Callable[[dict[str, UUID]], list[AutomationCore]] | None = None,
            prune: bool = True,
            schedules_active: bool = True,
            project_root: Path = PROJECT_ROOT) -> DeployReport:
-    """Make the Prefect API hold exactly gridflow's deployments and automations.
+    """Make the Prefect API hold exactly these deployments (on `pool`, in `queues`) and automations.
 
-    Defaults come from `deployments/`: every deployment, the work pool and queues, each
-    deployment's queue and the failure-notification automation. With `prune`, deployments in the
-    pool that are no longer defined are deleted (their automations with them). With
-    `schedules_active=False` schedules are registered switched off. Call it outside an event loop:
-    Prefect's `to_deployment` builds coroutines inside one.
+    `queue_for` picks each deployment's queue; `extra_automations` builds automations beyond the
+    deployments' own triggers from the registered ids. With `prune`, deployments in the pool that
+    are no longer passed are deleted (their automations with them). With `schedules_active=False`
+    schedules are registered switched off. Call it outside an event loop: Prefect's
+    `to_deployment` builds coroutines inside one.
     """
     import asyncio
 
-    from deployments import definitions
-
-    deployments = list(definitions.all_deployments() if deployments is None else deployments)
+    deployments = list(deployments)
     names = [f"{d.flow_name}/{d.name}" for d in deployments]
     if len(names) != len(set(names)):
         raise ConfigError(f"deployment names are not unique: {sorted(names)}")
     return asyncio.run(_deploy(
         deployments,
-        pool=pool or definitions.WORK_POOL,
-        queues=list(definitions.WORK_QUEUES if queues is None else queues),
-        queue_for=queue_for or definitions.work_queue_for,
-        extra_automations=_failure_automations if extra_automations is None else extra_automations,
+        pool=pool,
+        queues=list(queues),
+        queue_for=queue_for,
+        extra_automations=extra_automations or (lambda _ids: []),
         prune=prune,
         schedules_active=schedules_active,
         project_root=project_root,
@@ -482,14 +489,3 @@ async def _deploy(deployments: list[RunnerDeployment], *, pool: str, queues: lis
             await client.create_automation(automation)
         report.changes += plan.changes()
     return report
-
-
-def _failure_automations(deployment_ids: dict[str, UUID]) -> list[AutomationCore]:
-    """The failure-notification automation watching every deployment but the notifier itself."""
-    from deployments.automations import failure_notification
-    from deployments.definitions import NOTIFY_DEPLOYMENT
-
-    notify_id = deployment_ids.get(NOTIFY_DEPLOYMENT)
-    if notify_id is None:  # a partial deploy (tests, one deployment): nothing to run on failure
-        return []
-    return [failure_notification(deployment_ids.values(), notify_id)]

@@ -14,13 +14,14 @@ from prefect.client.schemas.schedules import CronSchedule, IntervalSchedule
 from prefect.events.actions import RunDeployment
 from prefect.events.schemas.automations import Automation, AutomationCore, EventTrigger
 
-from deployments.definitions import WorkQueue, all_deployments
+from deployments.definitions import all_deployments
 from gridflow.errors import ConfigError
 from gridflow.provenance import PROJECT_ROOT
 from gridflow.services.deploy import (
     MANAGED_TAG,
     Change,
     DeployReport,
+    WorkQueue,
     automation_content,
     desired_deployment_spec,
     existing_deployment_spec,
