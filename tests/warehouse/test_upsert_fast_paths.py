@@ -31,7 +31,7 @@ from sqlalchemy import (
     select,
 )
 
-from gridflow.warehouse import upsert as upsert_module
+from gridflow.warehouse import binding, pg_copy
 from gridflow.warehouse.tables import JSONType
 from gridflow.warehouse.types import UTCDateTime, WallClockDateTime
 from gridflow.warehouse.upsert import upsert_frame
@@ -92,7 +92,7 @@ def tables(db):
 
 
 def _per_value_only(monkeypatch) -> None:
-    monkeypatch.setattr(upsert_module, "_fast_kind", lambda column, dialect, series: None)
+    monkeypatch.setattr(binding, "fast_kind", lambda column, dialect, series: None)
 
 
 def _raw_rows(conn, table: Table) -> list[str]:
@@ -258,7 +258,7 @@ def test_json_and_object_columns_take_the_per_value_path(db, tables, monkeypatch
 def test_many_chunks_with_varying_widths_and_scattered_nulls(db, tables, monkeypatch):
     # Small COPY chunks exercise the gather path (mixed string widths, NULLs inside fixed-width
     # columns) across chunk boundaries.
-    monkeypatch.setattr(upsert_module, "_COPY_CHUNK_ROWS", 7)
+    monkeypatch.setattr(pg_copy, "_COPY_CHUNK_ROWS", 7)
     rng = np.random.default_rng(1)
     n = 50
     x = rng.normal(size=n)

@@ -1,6 +1,6 @@
 """HTTP client of ERCOT's Market Information System (MIS): document listings and downloads.
 
-No authentication is needed for public MIS reports. Endpoints (shared/data/FORMATS.md §1.1):
+No authentication is needed for public MIS reports. Endpoints (docs/data-formats.md §1.1):
 ``/misapp/servlets/IceDocListJsonWS?reportTypeId=<id>`` (JSON list), ``/misapp/GetReports.do?
 reportTypeId=<id>`` (older HTML list, the fallback) and ``/misdownload/servlets/mirDownload?
 doclookupId=<DocID>``. 429 and 5xx answers are retried a bounded number of times with exponential
@@ -17,8 +17,8 @@ from importlib import metadata
 
 import httpx
 
-from gridflow.clients.http_retry import RetryPolicy, send_with_retry
-from gridflow.errors import GridflowError, ParseError
+from gridflow.clients.http_retry import HttpError, RetryPolicy, http_errors, send_with_retry
+from gridflow.errors import ParseError
 from gridflow.sources.ercot.listing import Document, parse_html_listing, parse_json_listing
 
 DEFAULT_BASE_URL = "https://www.ercot.com"
@@ -37,17 +37,7 @@ def _version() -> str:
 USER_AGENT = f"gridflow/{_version()} (ERCOT MIS report ingestion; python-httpx)"
 
 
-class ErcotHTTPError(GridflowError):
-    """ERCOT answered with an error status (or kept failing); `status` and `url` say which."""
-
-    def __init__(self, message: str, *, status: int | None, url: str, attempts: int = 1) -> None:
-        self.status = status
-        self.url = url
-        self.attempts = attempts
-        super().__init__(message)
-
-
-class ErcotDownloadTooLarge(ErcotHTTPError):
+class ErcotDownloadTooLarge(HttpError):
     """The download exceeded the byte cap before it finished."""
 
 
@@ -92,7 +82,7 @@ class ErcotMISClient:
         try:
             response = self._get(JSON_LISTING_PATH, params)
             return parse_json_listing(response.content, str(response.url))
-        except ErcotHTTPError as exc:
+        except HttpError as exc:
             if exc.status != 404:
                 raise
         except ParseError:
@@ -113,7 +103,7 @@ class ErcotMISClient:
     def _get(self, path: str, params: dict[str, str], cap: int | None = None) -> httpx.Response:
         url = str(self._http.build_request("GET", path, params=params).url)
         return send_with_retry(lambda: self._fetch(path, params, cap, url), self.retry, self._wait,
-                               url=url, service="ERCOT", error=ErcotHTTPError, hint=_hint)
+                               error=http_errors("ERCOT", url, hint=_hint))
 
     def _fetch(self, path: str, params: dict[str, str], cap: int | None, url: str) -> httpx.Response:
         with self._http.stream("GET", path, params=params) as response:

@@ -19,22 +19,12 @@ from datetime import UTC, datetime
 
 import httpx
 
-from gridflow.clients.http_retry import RetryPolicy, send_with_retry
-from gridflow.errors import ConfigError, GridflowError
+from gridflow.clients.http_retry import RetryPolicy, http_errors, send_with_retry
+from gridflow.errors import ConfigError
 
 DEFAULT_BASE_URL = "https://api.weather.gov"
 ACTIVE_ALERTS_PATH = "/alerts/active"
 GEOJSON = "application/geo+json"
-
-
-class NwsHTTPError(GridflowError):
-    """api.weather.gov answered with an error status (or kept failing); `status` and `url` say which."""
-
-    def __init__(self, message: str, *, status: int | None, url: str, attempts: int = 1) -> None:
-        self.status = status
-        self.url = url
-        self.attempts = attempts
-        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -119,17 +109,12 @@ class NwsClient:
             return AlertsResponse(str(response.url), True, None, kept, fetched)
         return AlertsResponse(str(response.url), False, response.content, fresh, fetched)
 
-    def url(self, areas: Sequence[str]) -> str:
-        """The URL `active_alerts` asks, for logs and artifacts."""
-        codes = ",".join(sorted({a.strip().upper() for a in areas if a and a.strip()}))
-        return str(self._http.build_request("GET", ACTIVE_ALERTS_PATH, params={"area": codes}).url)
-
     # -- transport -----------------------------------------------------------------------------
 
     def _get(self, path: str, params: dict[str, str], headers: dict[str, str]) -> httpx.Response:
         url = str(self._http.build_request("GET", path, params=params).url)
         return send_with_retry(lambda: self._http.get(path, params=params, headers=headers), self.retry, self._wait,
-                               url=url, service="api.weather.gov", error=NwsHTTPError, detail=_detail, hint=_hint)
+                               error=http_errors("api.weather.gov", url, detail=_detail, hint=_hint))
 
     def _wait(self, seconds: float) -> None:
         self.waits.append(seconds)

@@ -1,4 +1,4 @@
-"""Client of the PJM Data Miner 2 API (https://api.pjm.com/api/v1/<feed>); see FORMATS.md section 2.
+"""Client of the PJM Data Miner 2 API (https://api.pjm.com/api/v1/<feed>); see docs/data-formats.md §2.
 
 What it handles, so callers do not have to:
 
@@ -7,8 +7,9 @@ What it handles, so callers do not have to:
 * long ranges split into chunks (under 366 days; inside one calendar year for the archived LMP
   feeds), each read page by page with ``startRow``/``rowCount``;
 * its own rate limiter (default 6 requests per minute, the non-member budget);
-* retries of 429 and 5xx with exponential backoff that honours ``Retry-After``; 400/401/403/404
-  are never retried and raise an error naming the status, the feed and the API's message.
+* retries of 429 and 5xx with exponential backoff that honours ``Retry-After``
+  (`gridflow.clients.http_retry`); 400/401/403/404 are never retried and raise an error naming the
+  status, the feed and the API's message.
 
 Times given to `fetch` are naive Eastern Prevailing Time wall clocks, as the API's
 ``datetime_beginning_ept`` filter expects; ranges are half-open ``[start, end)``.
@@ -26,8 +27,8 @@ from typing import Any
 
 import httpx
 
-from gridflow.clients.http_retry import RetryPolicy, parse_retry_after
-from gridflow.errors import GridflowError
+from gridflow.clients.http_retry import Failure, HttpError, Outcome, RetryPolicy, send_with_retry
+from gridflow.clients.rate_limit import RateLimiter
 
 DEFAULT_BASE_URL = "https://api.pjm.com/api/v1"
 # PJM answers 429 under load for minutes at a time: wait longer than for ERCOT before giving up.
@@ -38,6 +39,8 @@ MAX_ROW_COUNT = 50_000
 MAX_CHUNK_DAYS = 365
 # Archived feeds need a datetime filter inside one calendar year.
 ARCHIVED_FEEDS = frozenset({"da_hrl_lmps", "rt_hrl_lmps", "rt_fivemin_hrl_lmps"})
+# Every 5xx may pass, not only the usual gateway ones: PJM's front door answers a variety of them.
+RETRYABLE_STATUSES = frozenset({429, *range(500, 600)})
 DEFAULT_REQUESTS_PER_MINUTE = 6.0
 
 _log = logging.getLogger("gridflow.clients.pjm")
@@ -51,15 +54,14 @@ OnPage = Callable[[int, int], None]
 # ------------------------------------------------------------------------------------------------
 
 
-class PJMApiError(GridflowError):
-    """The PJM API refused or failed a request; `status`, `feed` and the API's messages are kept."""
+class PJMApiError(HttpError):
+    """The PJM API refused or failed a request; adds the `feed` and the API's own messages."""
 
-    def __init__(self, message: str, *, feed: str, status: int | None = None,
-                 api_messages: Sequence[str] = ()) -> None:
+    def __init__(self, message: str, *, feed: str, url: str, status: int | None = None,
+                 api_messages: Sequence[str] = (), attempts: int = 1) -> None:
         self.feed = feed
-        self.status = status
         self.api_messages = list(api_messages)
-        super().__init__(message)
+        super().__init__(message, status=status, url=url, attempts=attempts)
 
 
 class PJMAuthError(PJMApiError):
@@ -128,33 +130,6 @@ def split_range(start_ept: datetime, end_ept: datetime, max_days: int = MAX_CHUN
         bounds.append((cursor, stop))
         cursor = stop
     return [Chunk(a, b, i, len(bounds)) for i, (a, b) in enumerate(bounds, start=1)]
-
-
-# ------------------------------------------------------------------------------------------------
-# Rate limiting and retries
-# ------------------------------------------------------------------------------------------------
-
-
-class RateLimiter:
-    """Spaces requests at least ``60 / requests_per_minute`` seconds apart (None/0 disables it)."""
-
-    def __init__(self, requests_per_minute: float | None = DEFAULT_REQUESTS_PER_MINUTE,
-                 clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
-        self.interval = 60.0 / requests_per_minute if requests_per_minute else 0.0
-        self._clock = clock
-        self._sleep = sleep
-        self._last: float | None = None
-
-    def wait(self) -> float:
-        """Block until the next request may go out; returns the seconds waited."""
-        waited = 0.0
-        if self.interval and self._last is not None:
-            waited = max(0.0, self._last + self.interval - self._clock())
-            if waited > 0:
-                self._sleep(waited)
-        self._last = self._clock()
-        return waited
 
 
 # ------------------------------------------------------------------------------------------------
@@ -267,18 +242,19 @@ class PJMDataMinerClient:
         }
         for name, value in (filters or {}).items():
             params[name] = value if isinstance(value, str) else ";".join(str(v) for v in value)
+        url = f"{self.base_url}/{feed}"
         start_row, number = 1, 0
         while True:
             params.update(startRow=str(start_row), rowCount=str(self.row_count))
-            payload = self._get_json(feed, params)
-            items, total = _envelope(payload, feed)
+            payload = self._get_json(feed, url, params)
+            items, total = _envelope(payload, feed, url)
             number += 1
             page_count = max(1, math.ceil(total / self.row_count))
             if not items and start_row <= total:
                 raise PJMPayloadError(
                     f"PJM API returned an empty page for {feed!r} at startRow {start_row} although "
                     f"totalRows is {total} (range {chunk.filter_value()}); refusing to loop",
-                    feed=feed,
+                    feed=feed, url=url,
                 )
             next_row = start_row + len(items)
             last = next_row > total or not _has_next(payload)
@@ -289,47 +265,55 @@ class PJMDataMinerClient:
 
     # -- HTTP -----------------------------------------------------------------------------------
 
-    def _get_json(self, feed: str, params: Mapping[str, str]) -> Any:
-        url = f"{self.base_url}/{feed}"
-        for attempt in range(1, self.retry.max_attempts + 1):
-            self.limiter.wait()
-            if self._before_request is not None:
-                self._before_request()
+    def _get_json(self, feed: str, url: str, params: Mapping[str, str]) -> Any:
+        attempt, status = 0, 0
+
+        def send() -> httpx.Response:
+            nonlocal attempt, status
+            attempt += 1
             self.requests_sent += 1
             _log.debug("GET %s startRow=%s (attempt %d)", feed, params.get("startRow"), attempt)
             response = self._http.get(url, params=params)
             status = response.status_code
-            if status == 200:
-                try:
-                    return response.json()
-                except ValueError:
-                    raise PJMPayloadError(
-                        f"PJM API answered {feed!r} with status 200 but the body is not JSON "
-                        f"(starts {self._scrub(response.text[:120])!r})",
-                        feed=feed, status=status,
-                    ) from None
-            messages = self._messages(response)
-            if status == 429 or status >= 500:
-                if attempt == self.retry.max_attempts:
-                    raise PJMUnavailableError(
-                        f"PJM API still answered {status} for {feed!r} after {attempt} attempts"
-                        + _tail(messages), feed=feed, status=status, api_messages=messages,
-                    )
-                delay = parse_retry_after(response.headers.get("Retry-After"))
-                if delay is not None and delay > self.retry.max_retry_after_seconds:
-                    raise PJMUnavailableError(
-                        f"PJM API asked to retry {feed!r} after {delay:.0f} s ({status}), longer than "
-                        f"the {self.retry.max_retry_after_seconds:.0f} s allowed" + _tail(messages),
-                        feed=feed, status=status, api_messages=messages,
-                    )
-                if delay is None:
-                    delay = self.retry.backoff(attempt)
-                _log.warning("PJM API %s for %s; retrying in %.1f s (attempt %d of %d)",
-                             status, feed, delay, attempt, self.retry.max_attempts)
-                self._sleep(delay)
-                continue
-            raise _client_error(status, feed, messages)
-        raise AssertionError("unreachable")  # pragma: no cover
+            return response
+
+        def wait(delay: float) -> None:
+            _log.warning("PJM API %s for %s; retrying in %.1f s (attempt %d of %d)",
+                         status, feed, delay, attempt, self.retry.max_attempts)
+            self._sleep(delay)
+
+        # Transport errors are not retried here: the task layer retries them as transient.
+        response = send_with_retry(send, self.retry, wait, error=lambda failure: self._error(feed, url, failure),
+                                   before_attempt=self._before_attempt, retryable=RETRYABLE_STATUSES,
+                                   retry_transport_errors=False)
+        if response.status_code != 200:
+            raise _client_error(response.status_code, feed, url, self._messages(response), attempt)
+        try:
+            return response.json()
+        except ValueError:
+            raise PJMPayloadError(
+                f"PJM API answered {feed!r} with status 200 but the body is not JSON "
+                f"(starts {self._scrub(response.text[:120])!r})",
+                feed=feed, url=url, status=200, attempts=attempt,
+            ) from None
+
+    def _before_attempt(self) -> None:
+        self.limiter.wait()
+        if self._before_request is not None:
+            self._before_request()
+
+    def _error(self, feed: str, url: str, failure: Failure) -> PJMApiError:
+        status, attempts = failure.response.status_code, failure.attempts
+        messages = self._messages(failure.response)
+        if failure.outcome is Outcome.REJECTED:
+            return _client_error(status, feed, url, messages, attempts)
+        if failure.outcome is Outcome.EXHAUSTED:
+            text = f"PJM API still answered {status} for {feed!r} after {attempts} attempts"
+        else:
+            text = (f"PJM API asked to retry {feed!r} after {failure.retry_after:.0f} s ({status}), longer than "
+                    f"the {failure.policy.max_retry_after_seconds:.0f} s allowed")
+        return PJMUnavailableError(text + _tail(messages), feed=feed, url=url, status=status,
+                                   api_messages=messages, attempts=attempts)
 
     def _messages(self, response: httpx.Response) -> list[str]:
         """The API's error messages (``errors[].message`` or APIM's ``message``), key scrubbed."""
@@ -353,34 +337,32 @@ class PJMDataMinerClient:
         return text.replace(self._key, "***")
 
 
-def _client_error(status: int, feed: str, messages: list[str]) -> PJMApiError:
+def _client_error(status: int, feed: str, url: str, messages: list[str], attempts: int) -> PJMApiError:
     tail = _tail(messages)
     if status == 401:
-        return PJMAuthError(f"PJM API rejected the subscription key (401) for feed {feed!r}{tail}",
-                            feed=feed, status=status, api_messages=messages)
-    if status == 403:
-        return PJMAuthError(f"PJM API refused access to feed {feed!r} with this subscription key (403){tail}",
-                            feed=feed, status=status, api_messages=messages)
-    if status == 404:
-        return PJMRequestError(f"PJM API does not know feed {feed!r} (404){tail}",
-                               feed=feed, status=status, api_messages=messages)
-    if status == 400:
-        return PJMRequestError(f"PJM API rejected the request parameters for feed {feed!r} (400){tail}",
-                               feed=feed, status=status, api_messages=messages)
-    return PJMRequestError(f"PJM API answered {status} for feed {feed!r}{tail}",
-                           feed=feed, status=status, api_messages=messages)
+        kind, text = PJMAuthError, f"PJM API rejected the subscription key (401) for feed {feed!r}"
+    elif status == 403:
+        kind, text = PJMAuthError, f"PJM API refused access to feed {feed!r} with this subscription key (403)"
+    elif status == 404:
+        kind, text = PJMRequestError, f"PJM API does not know feed {feed!r} (404)"
+    elif status == 400:
+        kind, text = PJMRequestError, f"PJM API rejected the request parameters for feed {feed!r} (400)"
+    else:
+        kind, text = PJMRequestError, f"PJM API answered {status} for feed {feed!r}"
+    return kind(text + tail, feed=feed, url=url, status=status, api_messages=messages, attempts=attempts)
 
 
 def _tail(messages: list[str]) -> str:
     return (": " + "; ".join(messages)) if messages else ""
 
 
-def _envelope(payload: Any, feed: str) -> tuple[list[dict[str, Any]], int]:
+def _envelope(payload: Any, feed: str, url: str) -> tuple[list[dict[str, Any]], int]:
     if not isinstance(payload, dict) or not isinstance(payload.get("items"), list):
-        raise PJMPayloadError(f"PJM API answer for {feed!r} has no 'items' list", feed=feed)
+        raise PJMPayloadError(f"PJM API answer for {feed!r} has no 'items' list", feed=feed, url=url)
     total = payload.get("totalRows")
     if not isinstance(total, int) or isinstance(total, bool) or total < 0:
-        raise PJMPayloadError(f"PJM API answer for {feed!r} has no valid 'totalRows' ({total!r})", feed=feed)
+        raise PJMPayloadError(f"PJM API answer for {feed!r} has no valid 'totalRows' ({total!r})",
+                              feed=feed, url=url)
     return payload["items"], total
 
 

@@ -40,9 +40,11 @@ class FakeDoc:
 
     @property
     def report_type_id(self) -> int:
+        """The report type id (RTID) inside the constructed name."""
         return int(self.name.split(".")[1])
 
     def listing_entry(self) -> dict:
+        """This document as one entry of the JSON listing (docs/data-formats.md §1.2)."""
         stamp = pd.Timestamp(self.published_local).tz_localize(ERCOT_TZ)
         return {"Document": {
             "DocID": self.doc_id, "ConstructedName": self.name, "FriendlyName": self.name.split(".")[-2],

@@ -1,6 +1,6 @@
 """A fake api.weather.gov on the ReplayServer: ``/alerts/active?area=..`` for a storm that evolves.
 
-It answers like the real API (FORMATS.md section 4): 403 problem+json without a User-Agent,
+It answers like the real API (docs/data-formats.md §4): 403 problem+json without a User-Agent,
 400 for an area code that is not one, a GeoJSON FeatureCollection filtered to the requested
 states, an ``ETag`` and ``Last-Modified`` on every 200 and 304 when ``If-None-Match`` (or, without
 it, ``If-Modified-Since``) matches. `advance()` moves the scenario to its next document;

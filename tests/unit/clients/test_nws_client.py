@@ -8,7 +8,8 @@ import json
 import httpx
 import pytest
 
-from gridflow.clients.nws import NwsClient, NwsHTTPError, RetryPolicy, Validators
+from gridflow.clients.http_retry import HttpError, RetryPolicy
+from gridflow.clients.nws import NwsClient, Validators
 from gridflow.errors import ConfigError
 from gridflow.replay import ReplayServer, Reply
 from gridflow.replay.nws import SVR_ALERT_ID, SVR_UPDATE_ID, serve_nws, texas_storm_scenario
@@ -109,14 +110,14 @@ def test_500_then_success_backs_off(replay, nws):
 
 def test_persistent_500_gives_up_naming_status_and_attempts(replay, nws):
     nws.fault = lambda request: Reply(502, "bad gateway")
-    with client(replay) as c, pytest.raises(NwsHTTPError, match=r"HTTP 502 for GET .*area=TX on all 3 attempts") as exc:
+    with client(replay) as c, pytest.raises(HttpError, match=r"HTTP 502 for GET .*area=TX on all 3 attempts") as exc:
         c.active_alerts(["TX"])
     assert (exc.value.status, exc.value.attempts) == (502, 3)
 
 
 def test_retry_after_beyond_the_cap_fails_at_once(replay, nws):
     nws.fault = lambda request: Reply(429, "", {"Retry-After": "3600"})
-    with client(replay) as c, pytest.raises(NwsHTTPError, match="after 3600 s"):
+    with client(replay) as c, pytest.raises(HttpError, match="after 3600 s"):
         c.active_alerts(["TX"])
     assert len(nws.requests) == 1
 
@@ -124,21 +125,21 @@ def test_retry_after_beyond_the_cap_fails_at_once(replay, nws):
 def test_403_is_not_retried_and_says_what_to_check(replay, nws):
     body = json.dumps({"title": "Forbidden", "detail": "A User-Agent header is required", "status": 403})
     nws.fault = lambda request: Reply(403, body, {"Content-Type": "application/problem+json"})
-    with client(replay) as c, pytest.raises(NwsHTTPError, match=r"HTTP 403 .*Forbidden; A User-Agent header is "
+    with client(replay) as c, pytest.raises(HttpError, match=r"HTTP 403 .*Forbidden; A User-Agent header is "
                                                                  r"required.*GRIDFLOW_STORM__USER_AGENT") as exc:
         c.active_alerts(["TX"])
     assert exc.value.status == 403 and len(nws.requests) == 1
 
 
 def test_400_for_a_bad_area_names_the_parameter(replay, nws):
-    with client(replay) as c, pytest.raises(NwsHTTPError, match=r"HTTP 400 .*area: Does not have a value in the "
+    with client(replay) as c, pytest.raises(HttpError, match=r"HTTP 400 .*area: Does not have a value in the "
                                                                  r"enumeration: 'T1'.*GRIDFLOW_STORM__AREAS"):
         c.active_alerts(["T1"])
     assert len(nws.requests) == 1
 
 
 def test_404_on_a_wrong_base_url(replay, nws):
-    with NwsClient(f"{replay.base_url}/v9", user_agent=UA) as c, pytest.raises(NwsHTTPError, match=r"HTTP 404 .*"
+    with NwsClient(f"{replay.base_url}/v9", user_agent=UA) as c, pytest.raises(HttpError, match=r"HTTP 404 .*"
                                                                                    r"GRIDFLOW_STORM__NWS_BASE_URL"):
         c.active_alerts(["TX"])
 

@@ -10,8 +10,10 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
+import httpx
 import pytest
 
+from gridflow.clients.http_retry import HttpError, RetryPolicy, parse_retry_after
 from gridflow.clients.pjm_dataminer import (
     KEY_HEADER,
     PJMAuthError,
@@ -19,8 +21,6 @@ from gridflow.clients.pjm_dataminer import (
     PJMPayloadError,
     PJMRequestError,
     PJMUnavailableError,
-    RetryPolicy,
-    parse_retry_after,
     split_range,
 )
 from gridflow.replay import ReplayServer, Reply
@@ -152,6 +152,8 @@ def test_401_bad_key_fails_at_once_without_the_key(server, clock, caplog):
     assert "invalid subscription key" in message
     assert KEY not in message and KEY not in repr(pjm) and KEY not in caplog.text
     assert info.value.status == 401 and len(server.requests) == 1 and clock.sleeps == []
+    # One error type for every client: the URL it carries holds no secret.
+    assert isinstance(info.value, HttpError) and info.value.url == f"{server.base_url}{PATH}"
 
 
 def test_400_bad_parameters_fail_at_once_with_the_api_message(server, clock):
@@ -204,6 +206,13 @@ def test_rate_limiter_spaces_requests_on_the_injected_clock(server, clock):
         list(pjm.fetch(FEED, *DAY))  # the limiter spans calls, not only one fetch
     assert stamps == [0.0, 10.0, 20.0, 30.0, 40.0, 50.0]
     assert clock.sleeps == [10.0] * 5
+
+
+def test_connection_errors_are_left_to_the_task_layer(clock):
+    with PJMDataMinerClient(KEY, "http://127.0.0.1:9/api/v1", requests_per_minute=None, sleep=clock.sleep,
+                            retry=RetryPolicy(max_attempts=3)) as pjm, pytest.raises(httpx.ConnectError):
+        list(pjm.fetch(FEED, *DAY))
+    assert pjm.requests_sent == 1 and clock.sleeps == []
 
 
 def test_rate_limiter_does_not_wait_when_time_has_passed(server, clock):

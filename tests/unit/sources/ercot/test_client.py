@@ -10,11 +10,9 @@ from gridflow.clients.ercot_mis import (
     JSON_LISTING_PATH,
     USER_AGENT,
     ErcotDownloadTooLarge,
-    ErcotHTTPError,
     ErcotMISClient,
-    RetryPolicy,
 )
-from gridflow.clients.http_retry import parse_retry_after
+from gridflow.clients.http_retry import HttpError, RetryPolicy, parse_retry_after
 from gridflow.replay import ReplayServer, Reply
 from gridflow.replay.ercot_mis import serve_html_listing
 from tests.unit.sources.ercot.golden_io import FIXTURES
@@ -100,7 +98,7 @@ def test_500_then_200_uses_exponential_backoff(server):
 
 def test_500_forever_gives_up_after_bounded_attempts(server):
     server.add(DOWNLOAD_PATH, Reply(500, "boom"))
-    with client_for(server) as client, pytest.raises(ErcotHTTPError) as info:
+    with client_for(server) as client, pytest.raises(HttpError) as info:
         client.download("42")
     assert info.value.status == 500 and info.value.attempts == 4
     assert "HTTP 500 for GET http://127.0.0.1" in str(info.value) and "doclookupId=42" in str(info.value)
@@ -111,7 +109,7 @@ def test_500_forever_gives_up_after_bounded_attempts(server):
 def test_excessive_retry_after_fails_instead_of_blocking(server):
     server.add(DOWNLOAD_PATH, Reply(429, "", {"Retry-After": "3600"}))
     with client_for(server, retry=RetryPolicy(max_retry_after_seconds=60)) as client, \
-            pytest.raises(ErcotHTTPError, match="after 3600 s"):
+            pytest.raises(HttpError, match="after 3600 s"):
         client.download("42")
 
 
@@ -119,7 +117,7 @@ def test_excessive_retry_after_fails_instead_of_blocking(server):
                                               (404, "listing window"), (400, "not retried")])
 def test_other_4xx_fail_at_once_naming_status_and_url(server, status, hint):
     server.add(DOWNLOAD_PATH, Reply(status, "nope"))
-    with client_for(server) as client, pytest.raises(ErcotHTTPError) as info:
+    with client_for(server) as client, pytest.raises(HttpError) as info:
         client.download("42")
     message = str(info.value)
     assert f"HTTP {status}" in message and f"{server.base_url}{DOWNLOAD_PATH}?doclookupId=42" in message
