@@ -2,7 +2,8 @@
 
 An alert whose area covers every asset of a `rows`-asset inventory (default 1,000,000) is stored
 in a PostgreSQL warehouse and announced with ``gridflow.weather.alert.issued``, exactly as the
-weather-alert tasks do (`gridflow.storm.alert_events.announcement` + `prefect.events.emit_event`).
+weather-alert tasks do (`gridflow.storm.alert_events.announcement`, sent with the
+`prefect.events.emit_event` call `gridflow.events.emit` makes, whose answer carries `occurred`).
 The `storm-response/on-alert` deployment is served by a real ``gridflow serve --deployment
 storm-response/on-alert`` process polling every second (PREFECT_RUNNER_POLL_FREQUENCY=1, as
 tests/integration/served.py does): its DeploymentEventTrigger (`deployments.definitions.
@@ -17,7 +18,7 @@ Measured from the benchmark process (one machine, one clock):
 - created -> pending -> running: the runner's poll, then the subprocess start and flow load;
 - running -> plan stored: the flow itself, up to the end of its store-crew-plan task run (the
   plan row is also watched for in PostgreSQL, as a cross-check), with its task runs and the step
-  timings `tasks.storm_response.score_alert_area` logs;
+  timings `gridflow.storm.responder.score_alert_area` logs;
 - stored -> completed: the artifacts published after the plan (not part of the goal).
 
 The reference is the 15 s budget, and the in-process response of benchmarks/storm_scoring.py
@@ -55,10 +56,10 @@ def train_champion() -> str:
     """Seed the run's embedded (SQLite) warehouse with a small storm history and promote an
     outage_risk champion through the real retrain flow; returns its version."""
     from flows.retrain import retrain
+    from gridflow.runtime import warehouse
     from gridflow.storm.history import generate_storm_history
     from gridflow.storm.inventory import generate_inventory
     from gridflow.warehouse.storm import write_assets, write_storm_outcomes
-    from tasks.common import warehouse
 
     assets = generate_inventory(TRAIN_ASSETS, seed=1)
     history = generate_storm_history(assets, n_storms=TRAIN_STORMS, seed=1)
@@ -66,9 +67,9 @@ def train_champion() -> str:
         write_assets(conn, assets)
         write_storm_outcomes(conn, history)
     result = retrain("outage_risk", trigger="benchmark: storm event to plan")
-    if result["decision"]["action"] != "promote":
-        raise RuntimeError(f"the outage_risk challenger was not promoted: {result['decision']}")
-    return str(result["version"])
+    if result.decision.action != "promote":
+        raise RuntimeError(f"the outage_risk challenger was not promoted: {result.decision}")
+    return str(result.version)
 
 
 def alert_document(county_fips: list[str], label: str, tracking_number: int) -> dict:
@@ -99,7 +100,7 @@ def alert_document(county_fips: list[str], label: str, tracking_number: int) -> 
 
 
 def store_and_announce(engine, doc: dict) -> tuple[str, float]:
-    """Record the alert in the warehouse, then emit its event as `tasks.weather_alerts` does;
+    """Record the alert in the warehouse, then emit its event as `gridflow.storm.announce` does;
     returns (alert id, the event's `occurred` as epoch seconds)."""
     from prefect.events import emit_event
     from prefect.events.worker import EventsWorker
@@ -215,10 +216,10 @@ def run(workdir: Path, rows: int) -> list[dict]:
 
     from gridflow.config import get_settings
     from gridflow.registry import mlflow_registry as registry
+    from gridflow.runtime import mlflow_ready
     from gridflow.storm.inventory import generate_inventory
     from gridflow.warehouse.engine import make_engine, upgrade
     from gridflow.warehouse.storm import write_assets
-    from tasks.common import mlflow_ready
     from tests.integration.served import served, wait_deployment
 
     settings = get_settings()

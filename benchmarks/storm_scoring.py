@@ -6,7 +6,7 @@ Two measurements, each with its reference in the same run:
    included) against raw `xgboost.Booster.inplace_predict` on the very same feature frame; target
    within 1.2x.
 2. response: read the alert area's assets from PostgreSQL, build features, score, build the crew
-   plan, write predictions and the plan in one transaction (what the storm-response tasks do),
+   plan, write predictions and the plan in one transaction (what gridflow.storm.responder does),
    for an alert covering every asset; the reference is the 15 s budget. A re-delivery of the same
    alert version (predictions already stored) is timed too.
 
@@ -46,7 +46,7 @@ def _train_model():
 
 
 def _respond(engine, model, alert: dict, chain_id: str, version: int, chunk_rows: int, settings) -> dict[str, float]:
-    """One storm response as the tasks run it; returns seconds per step."""
+    """One storm response as gridflow.storm.responder runs it; returns seconds per step."""
     from gridflow.storm.features import alert_area, build_features, storm_attributes
     from gridflow.storm.plan import build_crew_plan
     from gridflow.storm.scoring import score_frame

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from prefect import flow
 
+from gridflow.notifications import FailureNotification
 from tasks.notify import describe_failed_run, post_notice_webhook, record_notice
 
 
 @flow(name="notify-failure", flow_run_name="notify-failure-{state_name}", log_prints=True)
-def notify_failure(flow_run_id: str, state_name: str = "Failed") -> dict:
+def notify_failure(flow_run_id: str, state_name: str = "Failed") -> FailureNotification:
     """Tell operators that run `flow_run_id` ended in `state_name`, with its UI link."""
     notice = describe_failed_run(flow_run_id, state_name)
     written_to = record_notice(notice)
     status = post_notice_webhook(notice)
-    return {**notice.as_dict(), "written_to": written_to, "webhook_status": status}
+    return FailureNotification(notice, written_to, status)

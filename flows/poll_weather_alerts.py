@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from prefect import flow
 
+from gridflow.storm.alert_intake import AlertIngestSummary
 from tasks.weather_alerts import (
-    AlertIngestSummary,
     announce_alerts,
     fetch_active_alerts,
     publish_alerts_summary,

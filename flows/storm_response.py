@@ -6,7 +6,7 @@ from __future__ import annotations
 from prefect import flow
 from prefect.runtime import flow_run
 
-from gridflow.storm.response import CANCEL, SCORE
+from gridflow.storm.response import CANCEL, SCORE, StormResponseResult
 from tasks.storm_response import (
     cancel_crew_plan,
     load_alert_context,
@@ -24,7 +24,7 @@ def _run_name() -> str:
 
 
 @flow(name="storm-response", flow_run_name=_run_name, log_prints=True)
-def storm_response(alert_id: str) -> dict:
+def storm_response(alert_id: str) -> StormResponseResult:
     """Answer one weather-alert message: a crew staging plan for its area, or its cancellation."""
     alert = load_alert_context(alert_id)
     plan_id = None
@@ -35,5 +35,5 @@ def storm_response(alert_id: str) -> dict:
         plan = plan_crews(alert, area)
         plan_id = store_crew_plan(alert, plan, area)
     publish_crew_plan(alert)
-    return {"alert_id": alert_id, "chain_id": alert.chain_id, "version": alert.version,
-            "action": alert.decision.action, "reason": alert.decision.reason, "plan_id": plan_id}
+    return StormResponseResult(alert_id, alert.chain_id, alert.version, alert.decision.action,
+                               alert.decision.reason, plan_id)

@@ -34,7 +34,7 @@ def push(
             _fail(FileNotFoundError(f"no such file: {file}"))
         doc, source = file.read_bytes(), f"push:{file.name}"
     _bootstrap()
-    from tasks.weather_alerts import ingest_alert_document
+    from gridflow.storm.alert_intake import ingest_alert_document
 
     try:
         summary = ingest_alert_document(doc, received_via="push", source=source)

@@ -11,7 +11,9 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from gridflow.config import get_settings
 from gridflow.errors import GridflowError
+from gridflow.runtime import log
 
 NOTIFICATIONS_FILE = "notifications.jsonl"
 MESSAGE_LIMIT = 500
@@ -48,6 +50,15 @@ class FailureNotice:
         return {**asdict(self), "text": self.text}
 
 
+@dataclass(frozen=True)
+class FailureNotification:
+    """What one notify-failure run did: the notice, where it was recorded, the webhook's answer."""
+
+    notice: FailureNotice
+    written_to: str  # the notifications file, or "log" when files are off
+    webhook_status: int | None  # None when no webhook is configured
+
+
 def make_notice(*, flow_run_id: str, flow_run_name: str, deployment: str, state: str,
                 message: str | None, url: str, occurred_at: str) -> FailureNotice:
     """A notice with the state message cut to one readable paragraph."""
@@ -68,6 +79,17 @@ def append_notice(path: Path, notice: FailureNotice) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a", encoding="utf-8") as handle:
         handle.write(json.dumps(notice.as_dict(), sort_keys=True) + "\n")
+
+
+def record_notice(notice: FailureNotice) -> str:
+    """Log the notice and append it to the notifications file (GRIDFLOW_NOTIFY__WRITE_FILE); returns where."""
+    settings = get_settings()
+    log().warning(notice.text)
+    if not settings.notify.write_file:
+        return "log"
+    path = settings.home / NOTIFICATIONS_FILE
+    append_notice(path, notice)
+    return str(path)
 
 
 def read_notices(path: Path) -> list[dict[str, str]]:
@@ -93,3 +115,13 @@ def post_notice(webhook_url: str, notice: FailureNotice, timeout: float = 10.0) 
         raise NotificationError(f"webhook at {host} answered HTTP {response.status_code}",
                                 transient=response.status_code >= 500 or response.status_code == 429)
     return response.status_code
+
+
+def post_to_webhook(notice: FailureNotice) -> int | None:
+    """POST the notice to the configured webhook (GRIDFLOW_NOTIFY__WEBHOOK_URL); None when there is none."""
+    config = get_settings().notify
+    if not config.webhook_url:
+        return None
+    status = post_notice(config.webhook_url, notice, timeout=config.timeout_seconds)
+    log().info(f"webhook answered HTTP {status}")
+    return status

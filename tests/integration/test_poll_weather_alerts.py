@@ -138,9 +138,9 @@ def test_alert_again_update_cancel_each_announced_once(storm_env):
 
 def test_crash_before_marking_announces_again_with_the_same_event_id(storm_env):
     from flows.poll_weather_alerts import poll_weather_alerts
+    from gridflow.storm.announce import announce_pending
     from gridflow.warehouse.tables import weather_alert
     from tasks.common import warehouse
-    from tasks.weather_alerts import announce_pending
 
     with ReplayServer() as server:
         serve_nws(server, texas_storm_scenario())

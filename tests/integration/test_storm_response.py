@@ -39,8 +39,8 @@ def seed_and_train() -> str:
         write_assets(conn, inventory)
         write_storm_outcomes(conn, history)
     result = retrain("outage_risk", trigger="test: storm e2e")
-    assert result["decision"]["action"] == "promote", result["decision"]
-    return result["version"]
+    assert result.decision.action == "promote", result.decision
+    return result.version
 
 
 def plans() -> list[dict]:
@@ -172,7 +172,7 @@ def test_redelivered_event_keeps_one_active_plan(gridflow_env):
     first = storm_response(SVR_ALERT_ID)
     again = storm_response(SVR_ALERT_ID)
 
-    assert first["action"] == again["action"] == "score"
-    assert first["plan_id"] == again["plan_id"]
+    assert first.action == again.action == "score"
+    assert first.plan_id == again.plan_id
     assert [p["status"] for p in plans()] == ["active"]
     assert all(n == d for _, _, n, d in prediction_keys()) and len(prediction_keys()) == 1

@@ -100,3 +100,39 @@ def test_unreachable_webhook_is_transient_and_quiet_about_its_url():
         post_notice(f"http://127.0.0.1:{free_port()}/hooks/secret-token", notice(), timeout=2)
     assert caught.value.transient and "secret-token" not in str(caught.value)
     assert caught.value.__cause__ is None  # the httpx error (which names the URL) is not chained
+
+
+@pytest.fixture
+def notify_settings(tmp_path, monkeypatch):
+    """Settings with GRIDFLOW_HOME in tmp_path; `set(key, value)` changes a GRIDFLOW_NOTIFY__ value."""
+    from gridflow.config import reset_settings
+
+    monkeypatch.setenv("GRIDFLOW_HOME", str(tmp_path / "home"))
+
+    def set_notify(key: str, value: str) -> None:
+        monkeypatch.setenv(f"GRIDFLOW_NOTIFY__{key.upper()}", value)
+        reset_settings()
+
+    reset_settings()
+    yield set_notify
+    reset_settings()
+
+
+def test_record_notice_writes_the_inbox_unless_files_are_off(notify_settings, tmp_path):
+    from gridflow.notifications import record_notice
+
+    inbox = tmp_path / "home" / "notifications.jsonl"
+    assert record_notice(notice()) == str(inbox)
+    assert [n["text"] for n in read_notices(inbox)] == [notice().text]
+    notify_settings("write_file", "false")
+    assert record_notice(notice("again")) == "log"
+    assert len(read_notices(inbox)) == 1
+
+
+def test_configured_webhook_gets_the_notice_and_none_without_one(notify_settings, webhook):
+    from gridflow.notifications import post_to_webhook
+
+    assert post_to_webhook(notice()) is None and Hook.received == []
+    notify_settings("webhook_url", webhook)
+    assert post_to_webhook(notice()) == 200
+    assert [body["text"] for _, body in Hook.received] == [notice().text]

@@ -1,4 +1,4 @@
-"""Pure parser of api.weather.gov alert documents (GeoJSON, FORMATS.md section 4) -> `Alert`s.
+"""Pure parser of api.weather.gov alert documents (GeoJSON, docs/data-formats.md section 4) -> `Alert`s.
 
 Accepts a FeatureCollection (``/alerts/active``, ``/alerts``) or a single Feature (``/alerts/{id}``,
 or an alert pushed to us). Times carry the issuing office's offset and are returned in UTC.

@@ -1,4 +1,4 @@
-"""The Prefect events that announce weather alerts: name, resource, payload, id (pure, no Prefect).
+"""The payload and id of a weather-alert event (pure, no Prefect); names come from gridflow.events.
 
 ``gridflow.weather.alert.issued|updated|cancelled`` on resource ``nws.alert.<message id>``. The
 payload carries what the storm response scores with (counties, zones, gust, hail, times), so a
@@ -12,65 +12,38 @@ while a fresh warehouse meeting the same message again still gets a new event th
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+
+from gridflow.events import WEATHER_ALERT, Event, alert_chain_resource, alert_resource
 
 if TYPE_CHECKING:
     from gridflow.warehouse.alerts import StoredAlert
 
-EVENT_PREFIX = "gridflow.weather.alert"
-EVENT_NAMES = {kind: f"{EVENT_PREFIX}.{kind}" for kind in ("issued", "updated", "cancelled")}
-RESOURCE_PREFIX = "nws.alert."
-CHAIN_RESOURCE_PREFIX = "nws.alert-chain."
 # Fixed namespace: the same message and kind give the same event id on every machine.
 _EVENT_NAMESPACE = uuid.UUID("6f1d7a52-3c1e-5b8e-9a0f-2f6c1e7d4b10")
-
-
-@dataclass(frozen=True)
-class AlertAnnouncement:
-    """Everything `prefect.events.emit_event` needs for one alert message."""
-
-    event: str
-    resource: dict[str, str]
-    related: list[dict[str, str]]
-    payload: dict[str, Any]
-    event_id: uuid.UUID
-
-
-def resource_id(alert_id: str) -> str:
-    """``nws.alert.<id>``: what deployment triggers match (``nws.alert.*``)."""
-    return f"{RESOURCE_PREFIX}{alert_id}"
-
-
-def alert_id_from_resource(resource: str) -> str:
-    """The message id back from ``nws.alert.<id>`` (a trigger may pass the resource id)."""
-    if not resource.startswith(RESOURCE_PREFIX):
-        raise ValueError(f"not an NWS alert resource id: {resource!r}")
-    return resource[len(RESOURCE_PREFIX):]
 
 
 def event_id(alert_id: str, kind: str, first_seen_utc: datetime) -> uuid.UUID:
     """Deterministic event id of announcing the row of `alert_id` (stored at `first_seen_utc`) as `kind`."""
     stamp = first_seen_utc.astimezone(UTC).isoformat()
-    return uuid.uuid5(_EVENT_NAMESPACE, f"{EVENT_NAMES[kind]}/{alert_id}/{stamp}")
+    return uuid.uuid5(_EVENT_NAMESPACE, f"{WEATHER_ALERT[kind]}/{alert_id}/{stamp}")
 
 
-def announcement(alert: StoredAlert) -> AlertAnnouncement:
+def announcement(alert: StoredAlert) -> Event:
     """The event for a stored message; its kind comes from the row (`StoredAlert.change_kind`)."""
     kind = alert.change_kind
     resource = {
-        "prefect.resource.id": resource_id(alert.alert_id),
+        "prefect.resource.id": alert_resource(alert.alert_id),
         "prefect.resource.name": alert.title[:200],
         "gridflow.alert.chain-id": alert.chain_id,
         "gridflow.alert.event": alert.event,
     }
-    related = [{"prefect.resource.id": f"{CHAIN_RESOURCE_PREFIX}{alert.chain_id}",
-                "prefect.resource.role": "alert-chain"}]
+    related = [{"prefect.resource.id": alert_chain_resource(alert.chain_id), "prefect.resource.role": "alert-chain"}]
     # `occurred` is left to emit_event (now): NWS `sent` is in the payload, and an event dated
     # months back would fall outside the UI's and the events API's default windows.
-    return AlertAnnouncement(EVENT_NAMES[kind], resource, related, alert_payload(alert),
-                             event_id(alert.alert_id, kind, alert.first_seen_utc))
+    return Event(WEATHER_ALERT[kind], resource, alert_payload(alert), related,
+                 event_id(alert.alert_id, kind, alert.first_seen_utc))
 
 
 def alert_payload(alert: StoredAlert) -> dict[str, Any]:

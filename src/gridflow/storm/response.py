@@ -1,4 +1,5 @@
-"""What a storm response does for one alert message, decided from the message and its chain (pure)."""
+"""What a storm response does for one alert message (pure): the decision, the flow's result, the
+plan as people read it."""
 
 from __future__ import annotations
 
@@ -14,6 +15,18 @@ class ResponseDecision:
 
     action: str  # score | cancel | stale
     reason: str
+
+
+@dataclass(frozen=True)
+class StormResponseResult:
+    """What one storm-response run did: the message answered, the action taken and the plan stored."""
+
+    alert_id: str
+    chain_id: str
+    version: int
+    action: str  # score | cancel | stale
+    reason: str
+    plan_id: int | None = None
 
 
 def decide_response(message_type: str, version: int, chain_status: str, chain_version: int) -> ResponseDecision:
@@ -55,3 +68,13 @@ def plan_markdown(plan: dict[str, Any], lines: list[dict[str, Any]], head: int |
     if head is not None and len(lines) > head:
         out.append(f"| … {len(lines) - head} more service centers | | | | | |")
     return "\n".join(out) + "\n"
+
+
+def plan_table(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A crew plan's lines (as stored) as table rows: one per service center, five assets to check first."""
+    return [{"service center": line["service_center"], "assets": line["assets_in_area"],
+             "expected outages": round(line["expected_outages"], 2),
+             "expected customers out": round(line["expected_customers_out"]),
+             "crews": line["crews_needed"],
+             "priority assets": ", ".join(a["asset_id"] for a in (line["priority_assets"] or [])[:5])}
+            for line in lines]

@@ -39,7 +39,6 @@ from gridflow.warehouse.tables import ingest_watermark, weather_alert
 
 SOURCE = "nws_alerts"
 RECEIVED_VIA = ("poll", "push")
-CHANGE_KINDS = ("issued", "updated", "cancelled")
 _INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
@@ -130,13 +129,11 @@ def record_alerts(conn: Connection, alerts: Iterable[Alert], received_via: str,
     return changes
 
 
-def pending_announcements(conn: Connection, limit: int | None = None) -> list[StoredAlert]:
+def pending_announcements(conn: Connection) -> list[StoredAlert]:
     """Rows whose event has not gone out yet, oldest message first (chain order kept)."""
     t = weather_alert.c
     query = (select(weather_alert).where(t.announced_at.is_(None))
              .order_by(t.sent_utc, t.chain_version, t.alert_id))
-    if limit is not None:
-        query = query.limit(limit)
     return [_stored(row) for row in conn.execute(query).mappings()]
 
 
@@ -312,7 +309,6 @@ def _stored(row: RowMapping) -> StoredAlert:
 
 
 __all__ = [
-    "CHANGE_KINDS",
     "RECEIVED_VIA",
     "SOURCE",
     "AlertChange",

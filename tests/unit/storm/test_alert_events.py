@@ -7,18 +7,10 @@ import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
-import pytest
-
+from gridflow.events import WEATHER_ALERT, alert_chain_resource, alert_resource
 from gridflow.replay import nws as fake
 from gridflow.sources.nws_alerts import parse_feature
-from gridflow.storm.alert_events import (
-    EVENT_NAMES,
-    alert_id_from_resource,
-    alert_payload,
-    announcement,
-    event_id,
-    resource_id,
-)
+from gridflow.storm.alert_events import alert_payload, announcement, event_id
 from gridflow.warehouse.alerts import StoredAlert
 
 NOW = datetime(2026, 5, 12, 21, 0, tzinfo=UTC)
@@ -39,11 +31,11 @@ def stored(feature: dict, chain_id: str, version: int, status: str = "active") -
 
 def test_issued_event_carries_what_scoring_needs():
     note = announcement(stored(fake.svr_alert(), fake.SVR_ALERT_ID, 1))
-    assert note.event == "gridflow.weather.alert.issued"
-    assert note.resource["prefect.resource.id"] == f"nws.alert.{fake.SVR_ALERT_ID}"
+    assert note.event == WEATHER_ALERT["issued"]
+    assert note.resource["prefect.resource.id"] == alert_resource(fake.SVR_ALERT_ID)
     assert note.resource["prefect.resource.name"].startswith("Severe Thunderstorm Warning issued May 12 at 3:42PM")
     assert note.resource["gridflow.alert.chain-id"] == fake.SVR_ALERT_ID
-    assert note.related == [{"prefect.resource.id": f"nws.alert-chain.{fake.SVR_ALERT_ID}",
+    assert note.related == [{"prefect.resource.id": alert_chain_resource(fake.SVR_ALERT_ID),
                              "prefect.resource.role": "alert-chain"}]
     p = note.payload
     assert (p["alert_id"], p["chain_id"], p["version"], p["kind"]) == (fake.SVR_ALERT_ID, fake.SVR_ALERT_ID, 1, "issued")
@@ -58,18 +50,18 @@ def test_issued_event_carries_what_scoring_needs():
 
 def test_update_and_cancel_events():
     update = announcement(stored(fake.svr_update(), fake.SVR_ALERT_ID, 2))
-    assert update.event == "gridflow.weather.alert.updated"
+    assert update.event == WEATHER_ALERT["updated"]
     assert update.payload["version"] == 2 and update.payload["chain_id"] == fake.SVR_ALERT_ID
     assert "48039" in update.payload["county_fips"] and update.payload["max_wind_gust_mph"] == 80.0
     assert update.payload["references"] == [fake.SVR_ALERT_ID]
     cancel = announcement(stored(fake.svr_cancel(), fake.SVR_ALERT_ID, 3, status="cancelled"))
-    assert cancel.event == "gridflow.weather.alert.cancelled"
+    assert cancel.event == WEATHER_ALERT["cancelled"]
     assert (cancel.payload["status"], cancel.payload["max_wind_gust_mph"]) == ("cancelled", None)
 
 
 def test_an_update_that_starts_a_chain_is_announced_as_issued():
     note = announcement(stored(fake.svr_update(), fake.SVR_ALERT_ID, 1))
-    assert note.event == EVENT_NAMES["issued"] and note.payload["message_type"] == "Update"
+    assert note.event == WEATHER_ALERT["issued"] and note.payload["message_type"] == "Update"
 
 
 def test_event_id_is_stable_per_message_and_kind():
@@ -79,12 +71,6 @@ def test_event_id_is_stable_per_message_and_kind():
     later = NOW + timedelta(days=1)  # the same message stored again in a fresh warehouse: a new event
     assert len({event_id("A", "issued", NOW), event_id("A", "updated", NOW), event_id("B", "issued", NOW),
                 event_id("A", "issued", later)}) == 4
-
-
-def test_resource_id_round_trip():
-    assert alert_id_from_resource(resource_id(fake.SVR_ALERT_ID)) == fake.SVR_ALERT_ID
-    with pytest.raises(ValueError, match="not an NWS alert resource id"):
-        alert_id_from_resource("gridflow.model.x")
 
 
 def test_payload_without_optional_times():

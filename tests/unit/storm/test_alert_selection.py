@@ -6,30 +6,34 @@ from __future__ import annotations
 import pytest
 
 from gridflow.errors import ConfigError
+from gridflow.events import WEATHER_ALERT, alert_resource
 from gridflow.replay import nws as fake
 
 
 @pytest.fixture
 def steps(tmp_path, monkeypatch):
-    """tasks.weather_alerts on a fresh SQLite warehouse; `emitted` records the events sent."""
+    """gridflow.storm.alert_intake on a fresh SQLite warehouse; `emitted` records the events sent."""
+    from types import SimpleNamespace
+
+    from gridflow import runtime
     from gridflow.config import reset_settings
-    from tasks import common, weather_alerts
+    from gridflow.storm import alert_intake, announce
 
     monkeypatch.setenv("GRIDFLOW_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("GRIDFLOW_WAREHOUSE_URL", f"sqlite:///{tmp_path / 'warehouse.db'}")
     reset_settings()
-    common.warehouse.cache_clear()
+    runtime.warehouse.cache_clear()
     emitted: list[dict] = []
 
     def emit_event(**event):
         emitted.append(event)
-        return object()
+        return SimpleNamespace(id=event["id"])
 
     monkeypatch.setattr("prefect.events.emit_event", emit_event)
-    monkeypatch.setattr(weather_alerts, "_flush_events", lambda: None)
-    monkeypatch.setattr(weather_alerts, "emitted", emitted, raising=False)  # the test reads it from the module
-    yield weather_alerts
-    common.warehouse.cache_clear()
+    monkeypatch.setattr(announce, "_flush_events", lambda: None)
+    monkeypatch.setattr(alert_intake, "emitted", emitted, raising=False)  # the test reads it from the module
+    yield alert_intake
+    runtime.warehouse.cache_clear()
     reset_settings()
 
 
@@ -84,9 +88,9 @@ def test_misspelt_threshold_fails_before_storing(steps, monkeypatch):
 def test_push_records_and_announces_then_nothing_on_repeat(steps):
     summary = steps.ingest_alert_document(doc(fake.svr_alert(), fake.flood_watch()))
     assert [(c.kind, c.alert_id) for c in summary.changes] == [("issued", fake.SVR_ALERT_ID)]
-    assert [e["event"] for e in steps.emitted] == ["gridflow.weather.alert.issued"]
+    assert [e["event"] for e in steps.emitted] == [WEATHER_ALERT["issued"]]
     event = steps.emitted[0]
-    assert event["resource"]["prefect.resource.id"] == f"nws.alert.{fake.SVR_ALERT_ID}"
+    assert event["resource"]["prefect.resource.id"] == alert_resource(fake.SVR_ALERT_ID)
     assert event["payload"]["received_via"] == "push" and str(event["id"]) == summary.announced[0].event_id
     assert summary.describe() == ("push: 2 alert(s) seen, 1 storm-relevant; new 1, updated 0, cancelled 0, "
                                   "unchanged 0, ignored 1; 1 event(s) emitted")
@@ -95,8 +99,8 @@ def test_push_records_and_announces_then_nothing_on_repeat(steps):
 
 
 def test_rows_stay_pending_while_prefect_emits_nothing(steps, monkeypatch):
+    from gridflow.runtime import warehouse
     from gridflow.warehouse.alerts import pending_announcements
-    from tasks.common import warehouse
 
     monkeypatch.setattr("prefect.events.emit_event", lambda **event: None)
     summary = steps.ingest_alert_document(doc(fake.svr_alert()))

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from gridflow.storm.plan import build_crew_plan
-from gridflow.storm.response import CANCEL, SCORE, STALE, decide_response, plan_markdown
+from gridflow.storm.response import CANCEL, SCORE, STALE, decide_response, plan_markdown, plan_table
 
 
 @pytest.mark.parametrize(("message_type", "version", "chain_status", "chain_version", "action"), [
@@ -51,6 +51,14 @@ def test_plan_markdown_lists_every_center_or_the_head():
     head = plan_markdown(row, lines, head=1)
     assert "… 2 more service centers" in head and head.count("| North |") + head.count("| South |") \
         + head.count("| West |") == 1
+
+
+def test_plan_table_has_one_row_per_center():
+    plan = build_crew_plan(scored(), crews_per_outage=0.5, priority_n=3)
+    table = plan_table(stored_plan(plan)[1])
+    assert [r["service center"] for r in table] == [ln.service_center for ln in plan.lines]
+    assert [r["crews"] for r in table] == [ln.crews_needed for ln in plan.lines]
+    assert all(r["priority assets"].split(", ")[0].endswith("-3") for r in table)
 
 
 def test_storm_plan_cli_prints_the_active_plan_and_history(tmp_path, monkeypatch):
