@@ -82,9 +82,10 @@ def _postgres_url() -> str | None:
 def _measured(paths: list[Path]) -> int:
     """The flow's work without Prefect's bookkeeping: its task grouping, then per task the files'
     fingerprint + ledger, parse, validation and load (rows + ledger row in one transaction)."""
-    from tasks.ingest_meters import batches, ingest_files
+    from gridflow.ingest.meters import batches, ingest_files
+    from gridflow.runtime import warehouse
 
-    summaries = [s for group in batches([str(p) for p in paths]) for s in ingest_files(group)]
+    summaries = [s for group in batches([str(p) for p in paths]) for s in ingest_files(warehouse(), group)]
     if any(s.status != "loaded" for s in summaries):
         raise RuntimeError(f"benchmark files not loaded: {[s.reason for s in summaries if s.status != 'loaded'][:3]}")
     return sum(s.rows_written for s in summaries)

@@ -5,19 +5,15 @@ from __future__ import annotations
 
 from prefect import flow
 
-from tasks.ingest_ercot import (
-    ErcotIngestError,
-    ErcotIngestSummary,
-    failed_outcome,
-    ingest_document,
-    list_new_documents,
-    publish_ercot_summary,
-)
+from gridflow.ingest.contract import IngestReport
+from gridflow.ingest.ercot import ercot_report, failed_outcome, failure_error
+from tasks.ingest import publish_report
+from tasks.ingest_ercot import ingest_document, list_new_documents
 
 
 @flow(name="ingest-ercot", flow_run_name="ingest-ercot-{report}", log_prints=True)
 def ingest_ercot(report: str = "dam_spp", base_url: str | None = None, settlement_points: list[str] | None = None,
-                 max_documents: int | None = None) -> ErcotIngestSummary:
+                 max_documents: int | None = None) -> IngestReport:
     """Ingest every ERCOT MIS document of `report` not loaded before, oldest first.
 
     `report`: dam_spp | dam_energy_sold | actual_load_wz (or the report type id); `base_url`:
@@ -32,9 +28,8 @@ def ingest_ercot(report: str = "dam_spp", base_url: str | None = None, settlemen
         state = ingest_document(doc, report, base_url, settlement_points, return_state=True)
         outcomes.append(state.result() if state.is_completed() else
                         failed_outcome(doc, state.result(raise_on_failure=False)))
-    summary = publish_ercot_summary(listing, outcomes)
-    failed = [o for o in summary.documents if o.status == "failed"]
-    if failed:
-        raise ErcotIngestError(f"{len(failed)} of {len(outcomes)} ERCOT document(s) failed and will be retried by "
-                               f"the next run: " + "; ".join(f"{o.doc_id}: {o.reason}" for o in failed[:5]))
+    summary = publish_report(ercot_report(listing, outcomes))
+    error = failure_error(summary)
+    if error is not None:
+        raise error
     return summary

@@ -7,16 +7,10 @@ from prefect import flow
 
 from gridflow.clients.pjm_dataminer import DEFAULT_BASE_URL, MAX_ROW_COUNT
 from gridflow.errors import ValidationFailed
-from tasks.ingest_pjm_api import (
-    FEEDS,
-    ClientOptions,
-    PjmIngestSummary,
-    ensure_pjm_rate_limit,
-    ingest_pjm_chunk,
-    not_run,
-    plan_pjm_chunks,
-    publish_pjm_summary,
-)
+from gridflow.ingest.contract import IngestReport
+from gridflow.ingest.pjm_api import FEEDS, ClientOptions, not_run, pjm_report
+from tasks.ingest import publish_report
+from tasks.ingest_pjm_api import ensure_pjm_rate_limit, ingest_pjm_chunk, plan_pjm_chunks
 
 
 @flow(name="ingest-pjm", flow_run_name="ingest-pjm-{feed}", log_prints=True)
@@ -33,7 +27,7 @@ def ingest_pjm(
     max_attempts: int = 5,
     backoff_seconds: float = 2.0,
     backfill: bool = False,
-) -> PjmIngestSummary:
+) -> IngestReport:
     """Incrementally load a PJM feed per zone from its watermark (minus `lookback_days`).
 
     `start`/`end` are EPT dates; `start` is where a stream without a watermark begins, or where
@@ -44,18 +38,18 @@ def ingest_pjm(
     limited = ensure_pjm_rate_limit(create=real_api)
     options = ClientOptions(base_url or DEFAULT_BASE_URL, row_count, requests_per_minute or None,
                             max_attempts, backoff_seconds, use_prefect_rate_limit=limited)
-    results, halted = [], set()
+    outcomes, halted = [], set()
     for plan in plan_pjm_chunks(feed, zones, start, end, lookback_days, chunk_days, backfill):
         if plan.stream in halted:
             # Loading later chunks would move the watermark past the quarantined one.
-            results.append(not_run(plan, "an earlier chunk of this stream was quarantined"))
+            outcomes.append(not_run(plan, "an earlier chunk of this stream was quarantined"))
             continue
-        result = ingest_pjm_chunk(plan, options)
-        if result.status == "quarantined":
+        outcome = ingest_pjm_chunk(plan, options)
+        if outcome.status == "quarantined":
             halted.add(plan.stream)
-        results.append(result)
-    summary = publish_pjm_summary(feed, results)
-    bad = [r for r in results if r.status == "quarantined"]
+        outcomes.append(outcome)
+    report = publish_report(pjm_report(feed, outcomes))
+    bad = [o for o in outcomes if o.status == "quarantined"]
     if bad:
-        raise ValidationFailed(FEEDS[feed].dataset, [f for r in bad for f in r.failures], bad[0].ledger_id)
-    return summary
+        raise ValidationFailed(FEEDS[feed].dataset, [f for o in bad for f in o.facts["failures"]], bad[0].ledger_id)
+    return report

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from prefect.cache_policies import RUN_ID, TASK_SOURCE, CachePolicy
-from sqlalchemy.engine import Engine
 
-from gridflow.config import get_settings
 from gridflow.fingerprint import fingerprint
+from gridflow.runtime import log, mlflow_ready, warehouse
 from gridflow.transient import is_transient
 
 
@@ -49,34 +47,5 @@ WORK = {
 LIGHT = {"tags": ["gridflow"], "persist_result": True, "cache_policy": RETRY_SAFE_CACHE}
 
 
-@cache
-def warehouse() -> Engine:
-    """The process-wide warehouse engine, migrated to the latest schema on first use."""
-    from gridflow.warehouse.engine import make_engine, upgrade
-
-    engine = make_engine(get_settings().warehouse_url)
-    upgrade(engine)
-    return engine
-
-
-@cache
-def mlflow_ready() -> str:
-    """Configure MLflow for this process once; returns the tracking URI."""
-    from gridflow.registry import mlflow_registry
-
-    uri = get_settings().mlflow_tracking_uri
-    mlflow_registry.configure(uri)
-    return uri
-
-
-def log() -> Any:
-    """The run logger inside a flow or task run; a plain logger when a task body runs bare."""
-    import logging
-
-    from prefect import get_run_logger
-    from prefect.exceptions import MissingContextError
-
-    try:
-        return get_run_logger()
-    except MissingContextError:
-        return logging.getLogger("gridflow")
+# Re-exported so task modules keep one import for their set-up; the logic is in gridflow.runtime.
+__all__ = ["LIGHT", "RETRY_SAFE_CACHE", "WORK", "ContentInputs", "log", "mlflow_ready", "retry_on_transient", "warehouse"]

@@ -75,10 +75,10 @@ def test_run_then_rerun_loads_nothing_new(fast_ercot):
     with ReplayServer() as server:
         serve_mis(server, 13101, four_docs())
         first = ingest_ercot(REPORT, base_url=server.base_url)
-        assert (first.listed, first.count("loaded"), first.rows_written) == (4, 4, 4 * 216)
+        assert (first.totals["listed"], first.count("loaded"), first.rows_written) == (4, 4, 4 * 216)
         once = snapshot()
         again = ingest_ercot(REPORT, base_url=server.base_url)
-    assert (again.listed, again.already_seen, again.documents) == (4, 4, [])
+    assert (again.totals["listed"], again.totals["already_seen"], again.outcomes) == (4, 4, [])
     assert snapshot() == once and len(once) == 4 * 216
     # the real document's values, untouched: 11/17/2023 HE01 COAST at 06:00 UTC
     assert ("ERCOT_COAST", 10135.49) in {(r[0], r[4]) for r in once if str(r[1]).startswith("2023-11-17 06:00")}
@@ -99,7 +99,7 @@ def assert_artifact(key: str, text: str) -> None:
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def test_failed_download_then_rerun_equals_a_clean_run(fast_ercot, monkeypatch, tmp_path, request, backend):
     from flows.ingest_ercot import ingest_ercot
-    from tasks.ingest_ercot import ErcotIngestError
+    from gridflow.ingest.ercot import ErcotIngestError
 
     docs = four_docs()
     with ReplayServer() as server:
@@ -113,7 +113,7 @@ def test_failed_download_then_rerun_equals_a_clean_run(fast_ercot, monkeypatch, 
     with ReplayServer() as server:
         docs[2].replies = [Reply(500, "Internal Server Error")]  # the 3rd oldest document keeps failing
         serve_mis(server, 13101, docs)
-        with pytest.raises(ErcotIngestError, match=r"1 of 4 ERCOT document\(s\) failed.*502: ErcotHTTPError: "
+        with pytest.raises(ErcotIngestError, match=r"1 of 4 ERCOT document\(s\) failed.*502: HttpError: "
                                                    r"ERCOT answered HTTP 500 .* on all 3 attempts"):
             ingest_ercot(REPORT, base_url=server.base_url)
         assert len(snapshot()) == 3 * 216  # documents 1, 2 (and 4) committed; 3 left nothing behind
@@ -122,7 +122,7 @@ def test_failed_download_then_rerun_equals_a_clean_run(fast_ercot, monkeypatch, 
     with ReplayServer() as server:
         serve_mis(server, 13101, four_docs())  # healthy again
         rerun = ingest_ercot(REPORT, base_url=server.base_url)
-    assert [d.doc_id for d in rerun.documents] == ["502"] and rerun.count("loaded") == 1
+    assert [d.item for d in rerun.outcomes] == ["502"] and rerun.count("loaded") == 1
     assert normalized(snapshot()) == clean
     assert len(ledger_rows()) == 4 and document_count() == 4
 
@@ -146,8 +146,8 @@ def test_republished_document_replaces_its_rows(fast_ercot):
     with ReplayServer() as server:
         serve_mis(server, 13101, [original, corrected])
         summary = ingest_ercot(REPORT, base_url=server.base_url)
-    (outcome,) = summary.documents
-    assert (outcome.doc_id, outcome.status, outcome.rows_replaced, outcome.rows_written) == ("701", "loaded", 216, 207)
+    (outcome,) = summary.outcomes
+    assert (outcome.item, outcome.status, outcome.facts["rows_replaced"], outcome.rows_written) == ("701", "loaded", 216, 207)
     rows = snapshot()
     assert len(rows) == 207
     coast = next(r for r in rows if r[0] == "ERCOT_COAST")
@@ -175,7 +175,7 @@ def fall_back_csv(with_flag: bool = True) -> bytes:
 def test_malformed_documents_are_quarantined_and_valid_ones_still_load(fast_ercot, monkeypatch):
     from flows.ingest_ercot import ingest_ercot
     from gridflow.config import reset_settings
-    from tasks.ingest_ercot import ErcotIngestError
+    from gridflow.ingest.ercot import ErcotIngestError
 
     monkeypatch.setenv("GRIDFLOW_ERCOT__MAX_CSV_BYTES", "100000")
     reset_settings()
@@ -265,7 +265,7 @@ def test_dam_spp_from_the_real_html_listing_with_a_point_filter(fast_ercot):
                        query={"doclookupId": doc_id})
         summary = ingest_ercot("dam_spp", base_url=server.base_url, settlement_points=["AEEC", "HB_HOUSTON"],
                                max_documents=2)
-    assert [d.doc_id for d in summary.documents] == ["1255232976", "1266561949"]  # oldest first, capped at 2
+    assert [d.item for d in summary.outcomes] == ["1255232976", "1266561949"]  # oldest first, capped at 2
     with warehouse().connect() as conn:
         rows = conn.execute(sa.text("SELECT market, node, count(*) FROM market_price GROUP BY market, node "
                                     "ORDER BY node")).all()

@@ -63,17 +63,17 @@ def statuses(engine) -> list[str]:
 
 def test_load_resume_and_verified_beats_preliminary(warehouse_url, pjm):
     from flows.ingest_pjm import ingest_pjm
+    from gridflow.ingest.progress import page_progress
     from tasks.common import warehouse
-    from tasks.ingest_pjm_api import pjm_progress
 
     progress: list[tuple[int, int]] = []
-    with pjm_progress(lambda done, total: progress.append((done, total))):
+    with page_progress(lambda done, total: progress.append((done, total))):
         first = ingest_pjm(zones=["AE", "DPL"], base_url=pjm.base_url, **BIG)
     # The CLI's progress hook: one call per page, ending at pages done == pages expected.
     assert len(progress) == 10 and progress[0] == (1, 5) and progress[-1] == (10, 10)
-    assert (first.chunks, first.loaded, first.quarantined) == (4, 4, 0)
+    assert (first.totals["chunks"], first.count("loaded"), first.count("quarantined")) == (4, 4, 0)
     # 100 rows a page: AE 144/145 rows a chunk -> 2 pages; DPL 2 load areas -> 3 pages.
-    assert (first.pages, first.requests, first.rows_read) == (10, 10, HOURS * 3)
+    assert (first.totals["pages"], first.totals["requests"], first.rows_read) == (10, 10, HOURS * 3)
     once = snapshot(warehouse())
     assert len(once) == 2 * HOURS
     by_key = {(r[0], str(r[1])[:16]): r for r in once}
@@ -89,18 +89,18 @@ def test_load_resume_and_verified_beats_preliminary(warehouse_url, pjm):
     # Same parameters again: resume from the watermark minus 7 days; the upsert changes nothing.
     pjm.requests.clear()
     again = ingest_pjm(zones=["AE", "DPL"], base_url=pjm.base_url, **BIG)
-    assert (again.chunks, again.loaded, again.rows_read) == (4, 4, 3 * (7 * 24 + 1))  # the look-back holds the fall-back hour
+    assert (again.totals["chunks"], again.count("loaded"), again.rows_read) == (4, 4, 3 * (7 * 24 + 1))  # the look-back holds the fall-back hour
     assert pjm.requests[0].query["datetime_beginning_ept"] == "11/03/2023 00:00to11/08/2023 23:59"
     assert snapshot(warehouse()) == once
     # A third time the chunks and their content are identical: the ledger knows them, nothing is written.
     third = ingest_pjm(zones=["AE", "DPL"], base_url=pjm.base_url, **BIG)
-    assert (third.skipped, third.rows_written) == (4, 0)
+    assert (third.count("skipped"), third.rows_written) == (4, 0)
     assert snapshot(warehouse()) == once
 
     # A preliminary re-send with other values never overwrites verified rows.
     pjm.items = hourly_load_items(ZONES, "2023-10-29T04:00:00", HOURS, verified=False, bump=123.0)
     resend = ingest_pjm(zones=["AE", "DPL"], base_url=pjm.base_url, **BIG)
-    assert resend.loaded == 4 and resend.rows_written == 0 and resend.rows_kept == 2 * (7 * 24 + 1)
+    assert resend.count("loaded") == 4 and resend.rows_written == 0 and resend.totals["rows_kept"] == 2 * (7 * 24 + 1)
     assert snapshot(warehouse()) == once
 
     # New hours arrive preliminary, then verified with revised values: verified replaces them.
@@ -145,7 +145,7 @@ def test_failure_at_chunk_3_then_rerun_equals_a_clean_run(warehouse_url, pjm):
     healed = ingest_pjm(**run)
     # The re-run resumes at the watermark minus 7 days, not at `start`.
     assert pjm.requests[0].query["datetime_beginning_ept"].startswith("10/30/2023 00:00")
-    assert healed.quarantined == 0
+    assert healed.count("quarantined") == 0
     assert snapshot(warehouse()) == clean
 
 
@@ -171,7 +171,7 @@ def test_key_from_a_prefect_secret_block(gridflow_env, monkeypatch):
     from prefect.blocks.system import Secret
 
     from gridflow.errors import ConfigError
-    from tasks.ingest_pjm_api import resolve_pjm_api_key
+    from gridflow.ingest.pjm_access import resolve_pjm_api_key
 
     monkeypatch.delenv("PJM_API_KEY", raising=False)
     with pytest.raises(ConfigError, match="set PJM_API_KEY or create the Prefect Secret block 'pjm-api-key'"):

@@ -39,7 +39,7 @@ def test_drop_folder_loads_good_skips_renamed_quarantines_bad(warehouse_url, tmp
     shutil.copy(drop / "a_smt.csv", drop / "d_renamed_copy.csv")
 
     report = ingest_smart_meter(str(drop))
-    assert [f.status for f in report.files] == ["loaded", "loaded", "quarantined", "skipped"]
+    assert [f.status for f in report.outcomes] == ["loaded", "loaded", "quarantined", "skipped"]
     assert (report.count("loaded"), report.count("skipped"), report.count("quarantined")) == (2, 1, 1)
     assert report.rows_written == 30 + 3264
     assert not (drop / "c_bad.csv").exists()  # moved aside, so the next scan does not see it
@@ -48,15 +48,15 @@ def test_drop_folder_loads_good_skips_renamed_quarantines_bad(warehouse_url, tmp
     assert len(snapshot(warehouse())) == 30 + 3264
 
     again = ingest_smart_meter(str(drop))  # nothing new: everything left is skipped
-    assert [f.status for f in again.files] == ["skipped", "skipped", "skipped"]
+    assert [f.status for f in again.outcomes] == ["skipped", "skipped", "skipped"]
     assert len(snapshot(warehouse())) == 30 + 3264
 
 
 def test_failure_after_two_files_then_rerun_equals_clean_run(warehouse_url, tmp_path, monkeypatch):
     from benchmarks.meter_ingest import write_smt_files
     from flows.ingest_smart_meter import ingest_smart_meter
+    from gridflow.ingest import meters as ingest_meters
     from gridflow.warehouse.engine import make_engine, upgrade
-    from tasks import ingest_meters
     from tasks.common import warehouse
 
     drop = tmp_path / "drop"
@@ -79,7 +79,7 @@ def test_failure_after_two_files_then_rerun_equals_clean_run(warehouse_url, tmp_
     monkeypatch.setattr(ingest_meters, "write_meter_intervals", real_write)
 
     rerun = ingest_smart_meter(str(drop))
-    assert [f.status for f in rerun.files] == ["skipped", "skipped", "loaded", "loaded"]
+    assert [f.status for f in rerun.outcomes] == ["skipped", "skipped", "loaded", "loaded"]
     statuses = [r[1] for r in ledger_rows(warehouse())]
     assert statuses.count("loaded") == 4 and statuses.count("failed") == 1
 
@@ -104,13 +104,13 @@ def _normal(row: tuple) -> tuple:
 
 def test_a_file_failing_validation_among_good_ones_is_the_only_one_quarantined(warehouse_url, tmp_path):
     from benchmarks.meter_ingest import write_smt_files
+    from gridflow.ingest.meters import ingest_files
     from tasks.common import warehouse
-    from tasks.ingest_meters import ingest_files
 
     paths = write_smt_files(tmp_path / "drop", 4 * 2000, rows_per_file=2000)
     # Readings dated 2099: every row parses, the suite rejects the file (intervals in the future).
     paths[1].write_bytes(paths[1].read_bytes().replace(b"/2022", b"/2099"))
-    summaries = ingest_files([str(p) for p in paths])
+    summaries = ingest_files(warehouse(), [str(p) for p in paths])
     assert [s.status for s in summaries] == ["loaded", "quarantined", "loaded", "loaded"]
     assert "expect_column_max_to_be_between on hours_ahead_of_validation" in summaries[1].reason
     assert len(snapshot(warehouse())) == 3 * 2000
@@ -120,12 +120,12 @@ def test_a_file_failing_validation_among_good_ones_is_the_only_one_quarantined(w
 def test_a_file_gone_before_its_turn_stops_the_run_there(warehouse_url, tmp_path):
     from benchmarks.meter_ingest import write_smt_files
     from gridflow.errors import ParseError
+    from gridflow.ingest.meters import ingest_files
     from tasks.common import warehouse
-    from tasks.ingest_meters import ingest_files
 
     paths = [str(p) for p in write_smt_files(tmp_path / "drop", 2 * 1000, rows_per_file=1000)]
     with pytest.raises(ParseError, match="no such file"):
-        ingest_files([paths[0], str(tmp_path / "drop" / "vanished.csv"), paths[1]])
+        ingest_files(warehouse(), [paths[0], str(tmp_path / "drop" / "vanished.csv"), paths[1]])
     # As one file after the other: the first is loaded, nothing after the missing one is touched.
     assert len(snapshot(warehouse())) == 1000
     assert [r[1] for r in ledger_rows(warehouse())] == ["loaded"]

@@ -129,3 +129,25 @@ def test_large_round_trip(db, ingest_id, make_load_frame):
         out = read_load_observations(conn)
     _assert_canonical(out)
     pd.testing.assert_frame_equal(out, frame.sort_values(frames.LOAD_KEY, ignore_index=True))
+
+
+def _stored(db) -> list[tuple]:
+    c = load_observation.c
+    with db.connect() as conn:
+        return [tuple(r) for r in conn.execute(select(c.load_mw, c.is_verified).order_by(c.interval_start_utc))]
+
+
+def test_the_one_write_path_owns_the_verified_wins_rule(db, ingest_id, make_load_frame):
+    frame = make_load_frame(zones=("AE",), hours=2)
+    with db.begin() as conn:
+        assert write_load_observations(conn, frame.assign(is_verified=True), ingest_id) == 2
+        # A preliminary re-send with other values never replaces a verified reading...
+        assert write_load_observations(conn, frame.assign(load_mw=1.0, is_verified=False), ingest_id) == 0
+    assert _stored(db) == [(float(v), True) for v in frame[frames.LOAD_MW]]
+    with db.begin() as conn:
+        # ...a verified revision does, and a frame without the flag (a named file) is authoritative.
+        assert write_load_observations(conn, frame.assign(load_mw=2.0, is_verified=True), ingest_id) == 2
+    assert _stored(db) == [(2.0, True)] * 2
+    with db.begin() as conn:
+        assert write_load_observations(conn, frame.assign(load_mw=3.0), ingest_id) == 2
+    assert _stored(db) == [(3.0, True)] * 2

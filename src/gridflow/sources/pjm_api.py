@@ -1,4 +1,4 @@
-"""Pure parsers for PJM Data Miner 2 API JSON items -> warehouse frames (FORMATS.md section 2).
+"""Pure parsers for PJM Data Miner 2 API JSON items -> warehouse frames (docs/data-formats.md section 2).
 
 * ``hrl_load_metered`` items -> the canonical load frame (`gridflow.frames`) plus ``is_verified``,
   summed over load areas per zone with the same dedupe rules as the CSV export parser
@@ -12,7 +12,6 @@ Keys come from ``datetime_beginning_utc`` (ISO text without offset, sometimes wi
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -20,6 +19,7 @@ import pandas as pd
 
 from gridflow import frames
 from gridflow.errors import ParseError
+from gridflow.ingest.contract import Parsed
 from gridflow.sources.pjm_load_csv import (
     canonical_load_frame,
     dedupe_load_area_rows,
@@ -47,22 +47,13 @@ _TRUE = frozenset({"true", "1", "t", "yes"})
 _FALSE = frozenset({"false", "0", "f", "no"})
 
 
-@dataclass(frozen=True)
-class ApiParseResult:
-    """Parsed items: the frame, notes for an operator, and how many items were read."""
-
-    frame: pd.DataFrame
-    issues: list[str]
-    rows_read: int
-
-
-def parse_hrl_load_metered(items: Sequence[dict[str, Any]], source: str = "hrl_load_metered") -> ApiParseResult:
+def parse_hrl_load_metered(items: Sequence[dict[str, Any]], source: str = "hrl_load_metered") -> Parsed:
     """Items of ``hrl_load_metered`` -> load frame (`API_LOAD_COLUMNS`), summed per zone and hour.
 
     A zone-hour is verified only when every load area summed into it is verified.
     """
     if not items:
-        return ApiParseResult(_empty_load_frame(), [], 0)
+        return Parsed(_empty_load_frame(), [], 0)
     raw = _columns(items, HRL_LOAD_METERED_FIELDS, source)
     utc_naive, ept, is_dst = _times(raw, source)
     rows = pd.DataFrame(
@@ -95,17 +86,17 @@ def parse_hrl_load_metered(items: Sequence[dict[str, Any]], source: str = "hrl_l
     key = pd.MultiIndex.from_arrays([frame[frames.ZONE].astype(object), frame[frames.INTERVAL_START_UTC].array.asi8])
     frame[IS_VERIFIED] = flags.reindex(key).to_numpy(dtype=bool)
     issues.extend(gap_issues(frame))
-    return ApiParseResult(frame[API_LOAD_COLUMNS], issues, len(items))
+    return Parsed(frame[API_LOAD_COLUMNS], issues, len(items))
 
 
-def parse_da_hrl_lmps(items: Sequence[dict[str, Any]], source: str = "da_hrl_lmps") -> ApiParseResult:
+def parse_da_hrl_lmps(items: Sequence[dict[str, Any]], source: str = "da_hrl_lmps") -> Parsed:
     """Items of ``da_hrl_lmps`` -> ``market_price`` rows (`PRICE_COLUMNS`), price = ``total_lmp_da``.
 
     Rows with ``row_is_current`` false are dropped; remaining repeats of (pnode, hour) keep the
     highest ``version_nbr`` (else the later item).
     """
     if not items:
-        return ApiParseResult(_empty_price_frame(), [], 0)
+        return Parsed(_empty_price_frame(), [], 0)
     raw = _columns(items, DA_HRL_LMPS_FIELDS, source, optional=("row_is_current", "version_nbr"))
     utc_naive, ept, is_dst = _times(raw, source)
     node = _text(raw["pnode_id"].map(lambda v: None if v is None else str(v)), source, "pnode_id")
@@ -144,7 +135,7 @@ def parse_da_hrl_lmps(items: Sequence[dict[str, Any]], source: str = "da_hrl_lmp
             "price_usd_per_mwh": deduped["price"].to_numpy(dtype="float64"),
         }
     ).reset_index(drop=True)
-    return ApiParseResult(frame, issues, len(items))
+    return Parsed(frame, issues, len(items))
 
 
 def load_frame_from_api(frame: pd.DataFrame) -> pd.DataFrame:

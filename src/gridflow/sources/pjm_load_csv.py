@@ -1,6 +1,6 @@
 """Pure parsers for hourly PJM load CSV files -> the canonical load frame (`gridflow.frames`).
 
-Two formats are understood (background in shared/data/FORMATS.md sections 2 and 5):
+Two formats are understood (background in docs/data-formats.md sections 2 and 5):
 
 * Kaggle "Hourly Energy Consumption": header ``Datetime,<ZONE>_MW``, hour-ENDING labels in
   Eastern prevailing time, rows in year blocks with days running backwards.
@@ -9,7 +9,7 @@ Two formats are understood (background in shared/data/FORMATS.md sections 2 and 
 
 The parsers read only the path or buffer they are given and never touch the network or disk
 otherwise. Every format problem raises `ParseError`; softer findings (duplicates dropped, DST
-decisions, gaps) are returned as human-readable `ParseResult.issues`.
+decisions, gaps) are returned as human-readable `Parsed.issues`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from __future__ import annotations
 import csv
 import os
 import re
-from dataclasses import dataclass
 from typing import IO, Any, Literal
 
 import numpy as np
@@ -25,6 +24,7 @@ import pandas as pd
 
 from gridflow import frames
 from gridflow.errors import ParseError
+from gridflow.ingest.contract import Parsed
 
 PathOrBuffer = str | os.PathLike[str] | IO[str] | IO[bytes]
 
@@ -56,21 +56,12 @@ _TRUE_WORDS = frozenset({"true", "1"})
 _FALSE_WORDS = frozenset({"false", "0"})
 
 
-@dataclass(frozen=True)
-class ParseResult:
-    """A parsed file: the canonical load frame, notes for an operator, and data rows read."""
-
-    frame: pd.DataFrame
-    issues: list[str]
-    rows_read: int
-
-
 # --------------------------------------------------------------------------------------------
 # Public parsers
 # --------------------------------------------------------------------------------------------
 
 
-def parse_kaggle_hourly(path_or_buffer: PathOrBuffer, source: str | None = None) -> ParseResult:
+def parse_kaggle_hourly(path_or_buffer: PathOrBuffer, source: str | None = None) -> Parsed:
     """Parse a Kaggle PJM hourly file (``Datetime,<ZONE>_MW``, hour-ending Eastern labels).
 
     Label ``L`` is the hour starting ``L - 1h`` local (America/New_York). Fall-back: the first
@@ -99,14 +90,14 @@ def parse_kaggle_hourly(path_or_buffer: PathOrBuffer, source: str | None = None)
         mw=mw[keep],
     )
     issues.extend(gap_issues(frame))
-    return ParseResult(frame=frame, issues=issues, rows_read=len(body))
+    return Parsed(frame=frame, issues=issues, rows_read=len(body))
 
 
 def parse_dataminer_hrl_load_metered(
     path_or_buffer: PathOrBuffer,
     source: str | None = None,
     level: Literal["zone", "load_area"] = "zone",
-) -> ParseResult:
+) -> Parsed:
     """Parse a Data Miner 2 ``hrl_load_metered`` CSV export and sum MW per zone and hour.
 
     Keyed on ``datetime_beginning_utc``; duplicates on (utc, zone, load_area) keep a verified row
@@ -171,10 +162,10 @@ def parse_dataminer_hrl_load_metered(
         is_dst=out["is_dst"].to_numpy(dtype=bool),
     )
     issues.extend(gap_issues(frame))
-    return ParseResult(frame=frame, issues=issues, rows_read=len(body))
+    return Parsed(frame=frame, issues=issues, rows_read=len(body))
 
 
-def detect_and_parse(path: str | os.PathLike[str]) -> ParseResult:
+def detect_and_parse(path: str | os.PathLike[str]) -> Parsed:
     """Parse a PJM load CSV, choosing the Kaggle or Data Miner parser from its header line."""
     src = os.fspath(path)
     header = _peek_header(path, src)

@@ -6,7 +6,7 @@ a later publish time; its rows replace those its predecessors wrote, found by th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,7 +14,9 @@ import pandas as pd
 from sqlalchemy import Connection, Row, Table, delete, insert, select, update
 
 from gridflow.warehouse.tables import source_document
-from gridflow.warehouse.upsert import upsert_frame
+
+# A table's one write path: (connection, frame, ingest id) -> rows written.
+TableWriter = Callable[[Connection, pd.DataFrame, "int | None"], int]
 
 
 def seen_document(conn: Connection, source: str, doc_id: str) -> Row[Any] | None:
@@ -61,24 +63,25 @@ def mark_superseded(conn: Connection, source: str, doc_ids: Sequence[str], by_do
                  .values(superseded_by=str(by_doc_id), updated_at=datetime.now(UTC)))
 
 
-def replace_document_rows(conn: Connection, table: Table, frame: pd.DataFrame, key: Sequence[str],
-                          old_ingest_ids: Sequence[int], update_columns: list[str] | None = None) -> tuple[int, int]:
-    """Delete the rows the superseded documents' ingests wrote to `table`, then upsert `frame`.
+def replace_document_rows(conn: Connection, table: Table, write: TableWriter, frame: pd.DataFrame,
+                          ingest_id: int | None, old_ingest_ids: Sequence[int]) -> tuple[int, int]:
+    """Delete the rows the superseded documents' ingests wrote to `table`, then write `frame` with
+    the table's own write path `write` (e.g. `loads.write_load_observations`).
 
     Both steps run in one transaction (the caller's, if one is open), so readers never see the
     day half-replaced. Returns (rows deleted, rows written).
     """
     if conn.in_transaction():
-        return _replace(conn, table, frame, key, old_ingest_ids, update_columns)
+        return _replace(conn, table, write, frame, ingest_id, old_ingest_ids)
     with conn.begin():
-        return _replace(conn, table, frame, key, old_ingest_ids, update_columns)
+        return _replace(conn, table, write, frame, ingest_id, old_ingest_ids)
 
 
-def _replace(conn: Connection, table: Table, frame: pd.DataFrame, key: Sequence[str],
-             old_ingest_ids: Sequence[int], update_columns: list[str] | None) -> tuple[int, int]:
+def _replace(conn: Connection, table: Table, write: TableWriter, frame: pd.DataFrame, ingest_id: int | None,
+             old_ingest_ids: Sequence[int]) -> tuple[int, int]:
     ids = sorted({int(i) for i in old_ingest_ids if i is not None})
     deleted = 0
     if ids:
         deleted = conn.execute(delete(table).where(table.c.ingest_id.in_(ids))).rowcount or 0
-    written = upsert_frame(conn, table, frame, list(key), update_columns)
+    written = write(conn, frame, ingest_id)
     return int(deleted), int(written)

@@ -1,4 +1,9 @@
-"""Hourly load observations: write canonical frames, read them back with exact dtypes."""
+"""Hourly load observations: the one write path into `load_observation` (with its rule), and reads.
+
+Rule: a frame that carries `is_verified` (PJM metered load, preliminary first and verified later)
+never replaces a verified stored row with an unverified one. A frame without the flag (a file an
+operator names, an ERCOT document) is authoritative and overwrites, leaving the stored flag as is.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +12,18 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, DateTime, String, literal_column, select, type_coerce
+from sqlalchemy import Connection, DateTime, String, false, literal_column, or_, select, true, type_coerce
 
 from gridflow import frames
 from gridflow.warehouse.tables import load_observation
 from gridflow.warehouse.types import UTCDateTime
 from gridflow.warehouse.upsert import upsert_frame
 
+IS_VERIFIED = "is_verified"
+
 
 def utc_bound(value: Any, name: str) -> datetime | None:
+    """`value` as an aware UTC datetime (None stays None); ValueError for a naive time."""
     if value is None:
         return None
     ts = pd.Timestamp(value)
@@ -24,9 +32,15 @@ def utc_bound(value: Any, name: str) -> datetime | None:
     return ts.tz_convert("UTC").to_pydatetime()
 
 
+def verified_wins(table: Any, excluded: Any) -> Any:
+    """SQL condition for replacing a stored row: it is not verified, or the new one is."""
+    return or_(table.c.is_verified.is_(None), table.c.is_verified == false(), excluded.is_verified == true())
+
+
 def write_load_observations(conn: Connection, frame: pd.DataFrame, ingest_id: int | None) -> int:
-    """Upsert a canonical load frame (`frames.LOAD_COLUMNS`) tagged with `ingest_id`; returns rows
-    written. Re-writing the same observations is idempotent; changed values overwrite."""
+    """Upsert a canonical load frame (`frames.LOAD_COLUMNS`, optionally `is_verified`) tagged with
+    `ingest_id` under the module's rule; returns rows written (rows the rule kept are not counted).
+    Re-writing the same observations is idempotent; changed values overwrite."""
     missing = [c for c in frames.LOAD_COLUMNS if c not in frame.columns]
     if missing:
         raise ValueError(f"load frame lacks column(s) {missing}; expected {frames.LOAD_COLUMNS}")
@@ -34,12 +48,14 @@ def write_load_observations(conn: Connection, frame: pd.DataFrame, ingest_id: in
     nulls = [c for c in frames.LOAD_COLUMNS if frame[c].isna().any()]
     if nulls:
         raise ValueError(f"load frame has missing values in column(s) {nulls}")
-    out = frame.loc[:, frames.LOAD_COLUMNS].copy()
+    flagged = IS_VERIFIED in frame.columns
+    out = frame.loc[:, [*frames.LOAD_COLUMNS, IS_VERIFIED] if flagged else frames.LOAD_COLUMNS].copy()
     out[frames.IS_DST] = out[frames.IS_DST].astype(bool)
     out[frames.LOAD_MW] = out[frames.LOAD_MW].astype("float64")
     out["ingest_id"] = ingest_id
     out["updated_at"] = datetime.now(UTC)
-    return upsert_frame(conn, load_observation, out, frames.LOAD_KEY)
+    return upsert_frame(conn, load_observation, out, frames.LOAD_KEY,
+                        update_where=verified_wins if flagged else None)
 
 
 def raw(column: Any, dialect: str) -> Any:

@@ -30,8 +30,9 @@ from gridflow.sources.meters.frame import (
 )
 from gridflow.warehouse.ledger import LedgerError
 from gridflow.warehouse.loads import raw, utc_bound
+from gridflow.warehouse.pg_copy import EncodedRows, copy_encoded, copy_frame, encode_rows
 from gridflow.warehouse.tables import ingest_ledger, meter_interval
-from gridflow.warehouse.upsert import EncodedRows, copy_encoded, copy_frame, encode_rows, upsert_frame
+from gridflow.warehouse.upsert import upsert_frame
 
 # Beyond this many (meter, channel) series in one frame the overlap probe is not worth building:
 # such frames take the upsert path, which is always correct.

@@ -26,9 +26,9 @@ from hypothesis import strategies as st
 
 from gridflow import frames
 from gridflow.errors import ParseError
+from gridflow.ingest.contract import Parsed
 from gridflow.sources.pjm_load_csv import (
     DATAMINER_HRL_LOAD_METERED_COLUMNS,
-    ParseResult,
     detect_and_parse,
     parse_dataminer_hrl_load_metered,
     parse_kaggle_hourly,
@@ -224,7 +224,7 @@ def test_dataminer_flags_hours_missing_a_load_area() -> None:
 
 def test_detect_and_parse_picks_the_parser() -> None:
     kaggle_result = detect_and_parse(KAGGLE_EXCERPT)
-    assert isinstance(kaggle_result, ParseResult)
+    assert isinstance(kaggle_result, Parsed)
     pd.testing.assert_frame_equal(kaggle_result.frame, parse_kaggle_hourly(KAGGLE_EXCERPT).frame)
     for path in (DM_LF, DM_BOM_CRLF):
         pd.testing.assert_frame_equal(detect_and_parse(path).frame, parse_dataminer_hrl_load_metered(path).frame)

@@ -1,5 +1,5 @@
 """ERCOT Market Information System (MIS) reports: listings, report registry, times and parsers.
 
-Background: shared/data/FORMATS.md section 1. Pure code: no Prefect, no HTTP (see
-`gridflow.clients.ercot_mis` for the client and `tasks/ingest_ercot.py` for the orchestration).
+Background: docs/data-formats.md section 1. Pure code: no Prefect, no HTTP (see
+`gridflow.clients.ercot_mis` for the client and `gridflow.ingest.ercot` for the ingestion).
 """

@@ -1,6 +1,6 @@
 """ERCOT MIS document listings (JSON `IceDocListJsonWS` and HTML `GetReports.do`) -> `Document` values.
 
-Structure per shared/data/FORMATS.md §1.2. The HTML parser is tested on a real page; the JSON
+Structure per docs/data-formats.md §1.2. The HTML parser is tested on a real page; the JSON
 shape is inferred from independent clients (gridstatus and others): no real payload was found.
 """
 

@@ -1,7 +1,7 @@
 """Pure parsers for ERCOT MIS report CSVs -> warehouse-shaped frames.
 
 Each parser takes the CSV bytes (BOM and CRLF tolerated), checks the header, converts the
-operating-day labels with `gridflow.sources.ercot.times`, and returns a `ParseResult`. Every
+operating-day labels with `gridflow.sources.ercot.times`, and returns a `Parsed`. Every
 format problem raises `ParseError` naming the line; softer findings (exact duplicate rows
 dropped, filter names absent from the document) are returned as `issues`.
 """
@@ -19,6 +19,7 @@ import pandas as pd
 
 from gridflow import frames
 from gridflow.errors import ParseError
+from gridflow.ingest.contract import Parsed
 from gridflow.sources.ercot import times
 
 ERCOT_DAM = "ERCOT_DAM"
@@ -37,18 +38,9 @@ ENERGY_SOLD = ("totaldamenergysold",)
 WEATHER_ZONES = ("COAST", "EAST", "FAR_WEST", "NORTH", "NORTH_C", "SOUTHERN", "SOUTH_C", "WEST", "TOTAL")
 
 DAM_SPP_HEADER = "DeliveryDate,HourEnding,SettlementPoint,SettlementPointPrice,DSTFlag"
-# Inferred, not verified: no real 12334 file was found (FORMATS.md §1.4, from gridstatus' rename map).
+# Inferred, not verified: no real 12334 file was found (docs/data-formats.md §1.4, from gridstatus' rename map).
 DAM_ENERGY_SOLD_HEADER = "DeliveryDate,HourEnding,Settlement_Point,TotalDAMEnergySold,DSTFlag"
 LOAD_WZ_HEADER = "OperDay,HourEnding," + ",".join(WEATHER_ZONES) + ",DSTFlag"
-
-
-@dataclass(frozen=True)
-class ParseResult:
-    """A parsed document: the frame to load, notes for an operator, and data rows read."""
-
-    frame: pd.DataFrame
-    issues: list[str]
-    rows_read: int
 
 
 @dataclass(frozen=True)
@@ -174,7 +166,7 @@ def _time_columns(t: times.ErcotTimes, mask: np.ndarray | None = None) -> dict[s
 # ----------------------------------------------------------------------------------------------
 
 
-def parse_dam_spp(data: bytes, source: str, only: Collection[str] | None = None) -> ParseResult:
+def parse_dam_spp(data: bytes, source: str, only: Collection[str] | None = None) -> Parsed:
     """DAM Settlement Point Prices (RTID 12331, NP4-190-CD) -> `market_price` rows (market ERCOT_DAM)."""
     issues: list[str] = []
     table = read_table(data, source)
@@ -196,10 +188,10 @@ def parse_dam_spp(data: bytes, source: str, only: Collection[str] | None = None)
     })
     _check_conflicts(frame, ["node", frames.INTERVAL_START_UTC], table.lines, source)
     frame = _filter(frame, "node", only, issues, "settlement point")
-    return ParseResult(_sorted(frame, ["node"]), issues, rows_read)
+    return Parsed(_sorted(frame, ["node"]), issues, rows_read)
 
 
-def parse_dam_energy_sold(data: bytes, source: str, only: Collection[str] | None = None) -> ParseResult:
+def parse_dam_energy_sold(data: bytes, source: str, only: Collection[str] | None = None) -> Parsed:
     """DAM Total Energy Sold (RTID 12334, NP4-193-CD; header inferred) -> `market_quantity` rows.
 
     `market_quantity` has no node column, so each settlement point is its own series
@@ -230,10 +222,10 @@ def parse_dam_energy_sold(data: bytes, source: str, only: Collection[str] | None
         per_point = _filter(per_point, "series", {f"{ENERGY_SOLD_SERIES}:{p}" for p in only}, issues,
                             "settlement point series")
     frame = pd.concat([total[per_point.columns], per_point], ignore_index=True)
-    return ParseResult(_sorted(frame, ["series"]), issues, rows_read)
+    return Parsed(_sorted(frame, ["series"]), issues, rows_read)
 
 
-def parse_actual_load_wz(data: bytes, source: str, only: Collection[str] | None = None) -> ParseResult:
+def parse_actual_load_wz(data: bytes, source: str, only: Collection[str] | None = None) -> Parsed:
     """Actual System Load by Weather Zone (RTID 13101, NP6-345-CD) -> canonical load frame.
 
     Zones are ``ERCOT_<WEATHERZONE>`` (e.g. ERCOT_COAST) plus ``ERCOT_TOTAL``; `only` accepts
@@ -265,7 +257,7 @@ def parse_actual_load_wz(data: bytes, source: str, only: Collection[str] | None 
     wanted = None if wanted is None else {w.upper() for w in wanted}
     frame = _filter(frame, frames.ZONE, wanted, issues, "zone")
     frame[frames.ZONE] = frame[frames.ZONE].astype("string")
-    return ParseResult(_sorted(frame, [frames.ZONE])[frames.LOAD_COLUMNS], issues, rows_read)
+    return Parsed(_sorted(frame, [frames.ZONE])[frames.LOAD_COLUMNS], issues, rows_read)
 
 
 def _sorted(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:

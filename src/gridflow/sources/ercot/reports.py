@@ -1,7 +1,7 @@
 """Declarative registry of the ERCOT MIS reports gridflow ingests.
 
 Adding a report is one `ReportSpec` entry: its report type id, a parser from
-`gridflow.sources.ercot.parse`, the warehouse table and key it writes, the dataset (which is also
+`gridflow.sources.ercot.parse`, the warehouse table, its key and its write path, the dataset (which is also
 the expectation suite name in `expectations/`) and the validation view the suite reads.
 """
 
@@ -14,10 +14,14 @@ import pandas as pd
 from sqlalchemy import Table
 
 from gridflow.errors import ConfigError
+from gridflow.ingest.contract import Parsed
 from gridflow.sources.ercot import parse, views
+from gridflow.warehouse.documents import TableWriter
+from gridflow.warehouse.loads import write_load_observations
+from gridflow.warehouse.markets import write_market_prices, write_market_quantities
 from gridflow.warehouse.tables import load_observation, market_price, market_quantity
 
-Parser = Callable[[bytes, str, Collection[str] | None], parse.ParseResult]
+Parser = Callable[[bytes, str, Collection[str] | None], Parsed]
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,7 @@ class ReportSpec:
     parser: Parser
     table: Table
     key_columns: tuple[str, ...]
+    write: TableWriter  # the table's one write path, which owns its rule
     dataset: str  # ledger dataset and expectation suite name
     view: Callable[[pd.DataFrame], pd.DataFrame]
     friendly_prefix: str  # a report type id can serve several products: keep only this one ("" = any)
@@ -42,14 +47,15 @@ class ReportSpec:
 
 REPORTS: dict[str, ReportSpec] = {spec.key: spec for spec in (
     ReportSpec("dam_spp", 12331, "DAM Settlement Point Prices", parse.parse_dam_spp,
-               market_price, ("market", "node", "interval_start_utc"), "ercot_dam_spp",
+               market_price, ("market", "node", "interval_start_utc"), write_market_prices, "ercot_dam_spp",
                views.price_view, "DAMSPNP4190"),
     ReportSpec("dam_energy_sold", 12334, "DAM Total Energy Sold", parse.parse_dam_energy_sold,
-               market_quantity, ("market", "series", "interval_start_utc"), "ercot_dam_energy_sold",
+               market_quantity, ("market", "series", "interval_start_utc"), write_market_quantities,
+               "ercot_dam_energy_sold",
                # The mnemonic of NP4-193-CD was not seen in any real listing: accept any CSV document.
                views.quantity_view, ""),
     ReportSpec("actual_load_wz", 13101, "Actual System Load by Weather Zone", parse.parse_actual_load_wz,
-               load_observation, ("zone", "interval_start_utc"), "ercot_load",
+               load_observation, ("zone", "interval_start_utc"), write_load_observations, "ercot_load",
                views.load_view, "ACTUALSYSLOADWZNP6345"),
 )}
 

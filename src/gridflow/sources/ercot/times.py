@@ -1,6 +1,6 @@
 """ERCOT operating-day labels (DeliveryDate + HourEnding + DSTFlag) <-> exact UTC instants.
 
-Conventions (shared/data/FORMATS.md §1.5):
+Conventions (docs/data-formats.md §1.5):
 
 * Times are Central Prevailing Time (America/Chicago). HourEnding ``"01:00"`` is 00:00-01:00, so
   the interval starts at ``DeliveryDate + (HE - 1) h``; ``"24:00"`` starts at 23:00 the same day.
@@ -9,7 +9,7 @@ Conventions (shared/data/FORMATS.md §1.5):
 * Fall back: ``"02:00"`` appears twice. MIS CSV convention, as implemented and tested against
   real files by gridstatus: ``DSTFlag = "Y"`` marks the *repeated* hour, i.e. the second one,
   on standard time (CST); ``"N"`` is the first one, still on daylight time (CDT). So
-  ``is_dst`` is NOT the DSTFlag: ``DSTFlag=Y`` means ``is_dst=False``. FORMATS.md records one
+  ``is_dst`` is NOT the DSTFlag: ``DSTFlag=Y`` means ``is_dst=False``. docs/data-formats.md records one
   third-party test on the *Public API JSON* that reads ``DSTFlag=true`` the other way round;
   that is a different product (booleans, not Y/N) and we follow the MIS CSV convention here.
 """

@@ -6,9 +6,9 @@ import csv
 from pathlib import Path
 
 from gridflow.errors import ParseError
+from gridflow.ingest.contract import Parsed
 from gridflow.sources.meters import greenbutton, simple, smt
 from gridflow.sources.meters.csvread import header_line, split_header
-from gridflow.sources.meters.frame import MeterParse
 
 KNOWN_FORMATS = (
     f"Smart Meter Texas interval export (header {smt.HEADER})",
@@ -37,7 +37,7 @@ def detect_format(data: bytes, source: str = "<bytes>") -> str:
                              + "; ".join(KNOWN_FORMATS))
 
 
-def parse_meter_bytes(data: bytes, source: str, meter_id: str | None = None) -> MeterParse:
+def parse_meter_bytes(data: bytes, source: str, meter_id: str | None = None) -> Parsed:
     """Detect and parse meter file bytes; `meter_id` names the meter where the file does not."""
     fmt = detect_format(data, source)
     try:
@@ -46,7 +46,7 @@ def parse_meter_bytes(data: bytes, source: str, meter_id: str | None = None) -> 
         raise ParseError(source, f"unreadable CSV: {exc}") from None
 
 
-def _parse(fmt: str, data: bytes, source: str, meter_id: str | None) -> MeterParse:
+def _parse(fmt: str, data: bytes, source: str, meter_id: str | None) -> Parsed:
     fallback = meter_id or Path(source).stem
     if fmt == smt.FORMAT:
         return smt.parse_smt(data, source)
@@ -57,7 +57,7 @@ def _parse(fmt: str, data: bytes, source: str, meter_id: str | None) -> MeterPar
     return greenbutton.parse_sce(data, source, fallback)
 
 
-def parse_meter_file(path: str | Path, meter_id: str | None = None) -> MeterParse:
+def parse_meter_file(path: str | Path, meter_id: str | None = None) -> Parsed:
     """Read and parse one meter file of any known format."""
     path = Path(path)
     return parse_meter_bytes(path.read_bytes(), str(path), meter_id)

@@ -1,12 +1,10 @@
 """The canonical meter frame: columns of warehouse table `meter_interval` minus ingest bookkeeping.
 
-Every meter parser returns a `MeterParse`: the frame, human-readable `issues` (gaps, DST
-decisions, dropped duplicates) and how many data rows the file held.
+Every meter parser returns a `gridflow.ingest.contract.Parsed`: the frame, human-readable
+`issues` (gaps, DST decisions, dropped duplicates), data rows read and the detected format.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -25,20 +23,9 @@ METER_COLUMNS = [METER_ID, CHANNEL, INTERVAL_START_UTC, INTERVAL_MINUTES, INTERV
 METER_KEY = [METER_ID, CHANNEL, INTERVAL_START_UTC]
 CONSUMPTION = "consumption"
 GENERATION = "generation"
-CHANNELS = (CONSUMPTION, GENERATION)
 
 # Operators read issues in logs and the ledger: quote a few examples, never thousands.
 MAX_EXAMPLES = 5
-
-
-@dataclass(frozen=True)
-class MeterParse:
-    """One parsed file: canonical frame, notes for an operator, data rows read, detected format."""
-
-    frame: pd.DataFrame
-    issues: list[str] = field(default_factory=list)
-    rows_read: int = 0
-    format: str = ""
 
 
 def empty_meter_frame() -> pd.DataFrame:

@@ -2,7 +2,7 @@
 
 Files are one customer's account (thousands of rows), so these parsers go line by line.
 
-* PG&E (FORMATS.md 3.2): BOM, a `Name/Address/Account Number/Service` preamble, then
+* PG&E (docs/data-formats.md 3.2): BOM, a `Name/Address/Account Number/Service` preamble, then
   `TYPE,DATE,START TIME,END TIME,USAGE,UNITS,COST,NOTES`. END TIME is inclusive (`00:59` = an hour).
   Electric rows only (gas rows are therms per day: dropped and reported). Negative USAGE is net
   export and goes to the generation channel. NOTES mentioning "estimated" marks an estimate.
@@ -24,8 +24,9 @@ import numpy as np
 import pandas as pd
 
 from gridflow.errors import ParseError
+from gridflow.ingest.contract import Parsed
 from gridflow.sources.meters import dst
-from gridflow.sources.meters.frame import CONSUMPTION, GENERATION, MeterParse, build_meter_frame, examples
+from gridflow.sources.meters.frame import CONSUMPTION, GENERATION, build_meter_frame, examples
 
 PGE_FORMAT = "greenbutton_pge"
 SCE_FORMAT = "greenbutton_sce"
@@ -50,7 +51,7 @@ def is_sce(lines: list[str]) -> bool:
     return any(SCE_MARKER in line for line in lines[:40])
 
 
-def parse_pge(data: bytes, source: str, meter_id: str) -> MeterParse:
+def parse_pge(data: bytes, source: str, meter_id: str) -> Parsed:
     """Parse a PG&E Green Button CSV; the meter id comes from the preamble's Service number."""
     lines = _lines(data)
     head = next((i for i, line in enumerate(lines[:30]) if line.upper().startswith(PGE_HEADER_START)), None)
@@ -109,7 +110,7 @@ def parse_pge(data: bytes, source: str, meter_id: str) -> MeterParse:
     return _finish(rows, meter, PACIFIC, source, issues, PGE_FORMAT, len(rows))
 
 
-def parse_sce(data: bytes, source: str, meter_id: str) -> MeterParse:
+def parse_sce(data: bytes, source: str, meter_id: str) -> Parsed:
     """Parse an SCE Green Button CSV (Delivered/Received day blocks)."""
     lines = _lines(data)
     location = next((m.group(1) for line in lines[:20]
@@ -144,7 +145,7 @@ def parse_sce(data: bytes, source: str, meter_id: str) -> MeterParse:
     return _finish(rows, meter, PACIFIC, source, [], SCE_FORMAT, len(rows))
 
 
-def _finish(rows, meter: str, tz: str, source: str, issues: list[str], fmt: str, read: int) -> MeterParse:
+def _finish(rows, meter: str, tz: str, source: str, issues: list[str], fmt: str, read: int) -> Parsed:
     if not rows:
         raise ParseError(source, "no interval rows found")
     number, channel, local_min, minutes, kwh, estimated = (np.array(c) for c in zip(*rows, strict=True))
@@ -164,7 +165,7 @@ def _finish(rows, meter: str, tz: str, source: str, issues: list[str], fmt: str,
     frame = build_meter_frame(meter_id=np.full(len(rows), meter, dtype=object), channel=channel.astype(object),
                               utc_ns=loc.utc_ns, minutes=minutes, local_ns=local_ns, is_dst=loc.is_dst,
                               kwh=kwh.astype("float64"), is_estimated=estimated.astype(bool))
-    return MeterParse(frame, issues, read, fmt)
+    return Parsed(frame, issues, read, fmt)
 
 
 def _date(text: str) -> int:

@@ -19,8 +19,9 @@ import pandas as pd
 
 from gridflow.errors import ParseError
 from gridflow.frames import ERCOT_TZ
+from gridflow.ingest.contract import Parsed
 from gridflow.sources.meters import csvread, dst
-from gridflow.sources.meters.frame import CONSUMPTION, MeterParse, build_meter_frame, empty_meter_frame, examples
+from gridflow.sources.meters.frame import CONSUMPTION, build_meter_frame, empty_meter_frame, examples
 
 FORMAT = "simple_timestamp_kwh"
 HEADER = "timestamp,kWh"
@@ -36,14 +37,14 @@ def is_simple_header(names: list[str]) -> bool:
 
 
 def parse_simple(data: bytes, source: str, meter_id: str, tz: str = ERCOT_TZ,
-                 interval_minutes: int | None = None) -> MeterParse:
-    """Parse the bytes of a `timestamp,kWh` file for `meter_id` into a `MeterParse`."""
+                 interval_minutes: int | None = None) -> Parsed:
+    """Parse the bytes of a `timestamp,kWh` file for `meter_id` into a `Parsed`."""
     names = csvread.split_header(csvread.header_line(data))
     if not is_simple_header(names):
         raise ParseError(source, f"line 1: header {','.join(names)!r} is not {HEADER!r}")
     table = csvread.read_dictionary_table(data, ["timestamp", "kwh"], source, floats=("kwh",))
     if table.rows == 0:
-        return MeterParse(empty_meter_frame(), ["no data rows"], 0, FORMAT)
+        return Parsed(empty_meter_frame(), ["no data rows"], 0, FORMAT)
     issues: list[str] = []
 
     def fail(mask: np.ndarray, message: str) -> ParseError:
@@ -125,7 +126,7 @@ def parse_simple(data: bytes, source: str, meter_id: str, tz: str = ERCOT_TZ,
         utc_ns=utc_ns[keep], minutes=minutes, local_ns=local_ns[keep], is_dst=is_dst[keep],
         kwh=kwh[keep], is_estimated=False,
     )
-    return MeterParse(frame, issues, table.rows, FORMAT)
+    return Parsed(frame, issues, table.rows, FORMAT)
 
 
 def _infer_minutes(utc_ns: np.ndarray, issues: list[str]) -> int:

@@ -1,6 +1,6 @@
 """Smart Meter Texas 15-minute interval export ("IntervalData.csv") -> canonical meter frame.
 
-Format (shared/data/FORMATS.md 3.1): one row per ESIID, day and quarter hour, consumption and
+Format (docs/data-formats.md 3.1): one row per ESIID, day and quarter hour, consumption and
 surplus-generation series interleaved, times in Central prevailing time. What this parser decides:
 
 * ESIID loses its leading apostrophe (an Excel guard) and stays a string.
@@ -26,11 +26,11 @@ import pandas as pd
 
 from gridflow.errors import ParseError
 from gridflow.frames import ERCOT_TZ
+from gridflow.ingest.contract import Parsed
 from gridflow.sources.meters import csvread, dst
 from gridflow.sources.meters.frame import (
     CONSUMPTION,
     GENERATION,
-    MeterParse,
     build_meter_frame,
     empty_meter_frame,
     examples,
@@ -51,15 +51,15 @@ _CHANNEL_NAMES = [CONSUMPTION, GENERATION]
 _FLAGS = {"a": 0, "e": 1, "": 2}  # 2 = blank (only legitimate with a blank reading)
 
 
-def parse_smt(data: bytes, source: str, tz: str = ERCOT_TZ) -> MeterParse:
-    """Parse the bytes of an SMT IntervalData.csv export into a `MeterParse`."""
+def parse_smt(data: bytes, source: str, tz: str = ERCOT_TZ) -> Parsed:
+    """Parse the bytes of an SMT IntervalData.csv export into a `Parsed`."""
     names = csvread.split_header(csvread.header_line(data))
     if [n.upper() for n in names] != COLUMNS:
         raise ParseError(source, f"line 1: header {','.join(names)!r} is not the SMT interval header "
                                  f"{HEADER!r}")
     table = csvread.read_dictionary_table(data, COLUMNS, source, floats=("USAGE_KWH",))
     if table.rows == 0:
-        return MeterParse(empty_meter_frame(), ["no data rows"], 0, FORMAT)
+        return Parsed(empty_meter_frame(), ["no data rows"], 0, FORMAT)
     return _Parser(table, source, tz).run()
 
 
@@ -91,7 +91,7 @@ class _Parser:
             raise self.fail(rows, f"{name} {shown} is not {what}")
         return col.codes, np.asarray(out)
 
-    def run(self) -> MeterParse:
+    def run(self) -> Parsed:
         t, n = self.t, self.t.rows
         meter_col = t.columns["ESIID"]
         clean = [v.lstrip("'").strip() for v in meter_col.values]
@@ -182,7 +182,7 @@ class _Parser:
             local_ns=local_ns[keep_rows], is_dst=loc.is_dst[keep_rows], kwh=kwh[keep_rows],
             is_estimated=flag[keep_rows] == 1,
         )
-        return MeterParse(frame, self.issues, t.rows, FORMAT)
+        return Parsed(frame, self.issues, t.rows, FORMAT)
 
     def resolve_duplicates(self, rows, series, utc_ns, rcodes, rev_ns, kwh, fcodes) -> np.ndarray:
         """Row indices to keep: one per (series, interval), the latest revision."""

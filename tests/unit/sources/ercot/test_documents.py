@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from gridflow.sources.ercot import parse
 from gridflow.warehouse import documents, ledger
 from gridflow.warehouse.engine import make_engine, upgrade
+from gridflow.warehouse.markets import write_market_prices
 from gridflow.warehouse.tables import market_price
 from tests.unit.sources.ercot.golden_io import FIXTURES
 
@@ -31,9 +32,8 @@ def engine(request, tmp_path):
 
 def _load(conn, frame, doc_id, published, previous_ids=()):
     ingest_id = ledger.start_ingest(conn, "ercot_mis", "ercot_dam_spp", f"doc {doc_id}", doc_id * 8)
-    rows = frame.assign(ingest_id=ingest_id, updated_at=datetime.now(UTC))
     deleted, written = documents.replace_document_rows(
-        conn, market_price, rows, ["market", "node", "interval_start_utc"], list(previous_ids))
+        conn, market_price, write_market_prices, frame, ingest_id, list(previous_ids))
     ledger.finish_ingest(conn, ingest_id, "loaded", rows_written=written)
     documents.record_document(conn, "ercot_mis", doc_id, "12331", "cdr.NAME", published, ingest_id)
     return ingest_id, deleted, written
@@ -69,10 +69,9 @@ def test_replacement_is_atomic(engine):
     frame = parse.parse_dam_spp(SPP, "spp").frame
     with engine.begin() as conn:
         first_id, _, _ = _load(conn, frame, "100", T0)
-    bad = frame.assign(ingest_id=first_id, updated_at=datetime.now(UTC))
-    bad = pd.concat([bad, bad.iloc[:1]])  # a repeated key makes the upsert refuse
+    bad = pd.concat([frame, frame.iloc[:1]])  # a repeated key makes the upsert refuse
     with engine.connect() as conn, pytest.raises(Exception, match="appear more than once"):
-        documents.replace_document_rows(conn, market_price, bad, ["market", "node", "interval_start_utc"], [first_id])
+        documents.replace_document_rows(conn, market_price, write_market_prices, bad, first_id, [first_id])
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(market_price)).scalar_one() == 72
 

@@ -1,4 +1,4 @@
-"""Pure parts of the meter drop-folder tasks: task grouping and the prepare-ahead thread."""
+"""Pure parts of the meter drop-folder pipeline (gridflow.ingest.meters): task grouping and the prepare-ahead thread."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from tasks.ingest_meters import _prefetched, batches
+from gridflow.ingest.meters import batches, prefetched
 
 
 def files(tmp_path, sizes: list[int]) -> list[str]:
@@ -41,7 +41,7 @@ def test_prefetch_yields_in_order_and_stays_bounded():
             produced.append(i)
             yield i
 
-    with _prefetched(source(), depth=2) as items:
+    with prefetched(source(), depth=2) as items:
         first = next(items)
         threading.Event().wait(0.2)  # let the worker run ahead as far as it may
         ahead = len(produced)
@@ -57,7 +57,7 @@ def test_prefetch_raises_the_source_error_after_the_items_before_it():
         raise ValueError("broken at 3")
 
     got = []
-    with pytest.raises(ValueError, match="broken at 3"), _prefetched(source(), depth=1) as items:
+    with pytest.raises(ValueError, match="broken at 3"), prefetched(source(), depth=1) as items:
         for item in items:
             got.append(item)
     assert got == [1, 2]
@@ -71,6 +71,6 @@ def test_leaving_early_stops_the_worker():
             i += 1
 
     before = threading.active_count()
-    with _prefetched(endless(), depth=1) as items:
+    with prefetched(endless(), depth=1) as items:
         assert next(items) == 0
     assert threading.active_count() == before

@@ -1,0 +1,76 @@
+"""File inputs (operator-named files, drop folders): identity, ledger ticket, per-file outcome, artifact."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from gridflow.errors import ParseError
+from gridflow.ingest.contract import IngestReport, Outcome
+from gridflow.provenance import file_sha256
+from gridflow.runtime import log
+from gridflow.warehouse import ledger
+
+
+@dataclass(frozen=True)
+class IngestTicket:
+    """One input file's identity and its ledger row for this attempt."""
+
+    dataset: str
+    source: str
+    path: str
+    sha256: str
+    ledger_id: int
+    already_loaded_by: int | None = None
+
+
+def open_ticket(engine: Engine, path: str, dataset: str, source: str, sha256: str | None = None) -> IngestTicket:
+    """Hash the file (unless `sha256` is given) and open its ledger row; content loaded before is
+    recorded as skipped at once."""
+    file = Path(path)
+    if sha256 is None:
+        if not file.is_file():
+            raise ParseError(path, "no such file")
+        sha256 = file_sha256(file)
+    located = str(file.resolve())
+    with engine.begin() as conn:
+        previous = ledger.find_loaded(conn, dataset, sha256)
+        ledger_id = ledger.start_ingest(conn, source, dataset, located, sha256)
+        if previous is not None:
+            ledger.finish_ingest(conn, ledger_id, "skipped",
+                                 reason=f"same content already loaded by ledger id {previous.id}")
+    return IngestTicket(dataset, source, located, sha256, ledger_id, None if previous is None else previous.id)
+
+
+def skipped_outcome(ticket: IngestTicket) -> Outcome:
+    """The outcome of a file whose content was loaded before."""
+    return Outcome(ticket.path, "skipped", ledger_id=ticket.ledger_id,
+                   reason=f"same content already loaded by ledger id {ticket.already_loaded_by}")
+
+
+def mark_failed(engine: Engine, ticket: IngestTicket, exc: BaseException) -> None:
+    """Close a ticket's ledger row as failed: a retry opens a fresh one, this one must not stay "started"."""
+    try:
+        with engine.begin() as conn:
+            ledger.finish_ingest(conn, ticket.ledger_id, "failed", reason=f"{type(exc).__name__}: {exc}"[:4000])
+    except Exception:  # the database may be what failed; the original error matters more
+        log().warning("could not mark ledger id %s failed", ticket.ledger_id)
+
+
+def file_row(outcome: Outcome, issues: int = 5) -> dict:
+    """One artifact row of a file's outcome."""
+    return {"file": Path(outcome.item).name, "status": outcome.status, "rows read": outcome.rows_read,
+            "rows written": outcome.rows_written, "ledger id": outcome.ledger_id, "reason": outcome.reason,
+            "issues": "; ".join(outcome.issues[:issues])}
+
+
+def file_report(dataset: str, outcome: Outcome) -> IngestReport:
+    """The report of one operator-named file: ``<status>: <n> rows written (<reason>)``."""
+    return IngestReport(
+        source=dataset, subject=outcome.item, outcomes=[outcome],
+        headline=f"{outcome.status}: {outcome.rows_written} rows written ({outcome.reason})",
+        artifact_key=f"ingest-{dataset.replace('_', '-')}", description=f"Ingestion of {dataset}",
+        rows=[file_row(outcome)],
+    )
