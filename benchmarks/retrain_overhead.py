@@ -44,9 +44,9 @@ def run(workdir: Path, rows: int, repeats: int = 2) -> list[dict]:
     os.environ.update(ENV)
     from benchmarks.synthetic import synthetic_hourly_load
     from flows.retrain import retrain
+    from gridflow import runtime as common
     from gridflow.config import reset_settings
     from gridflow.warehouse.loads import write_load_observations
-    from tasks import common
 
     frame = synthetic_hourly_load(rows)
     with common.warehouse().begin() as conn:

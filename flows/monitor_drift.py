@@ -1,11 +1,12 @@
 """DAG: champion -> reference + current window -> predictions -> drift + accuracy + history ->
 decide -> record (warehouse, MLflow report, artifacts) -> on retrain, the drift event that the
-`retrain` deployment's trigger answers."""
+`retrain` deployment's trigger answers. Without a champion: a warning, recorded."""
 
 from __future__ import annotations
 
 from prefect import flow
 
+from gridflow.monitoring.types import DriftCheckResult
 from tasks.monitoring import (
     build_current_window,
     decide_action,
@@ -14,6 +15,7 @@ from tasks.monitoring import (
     load_reference,
     measure_accuracy,
     measure_drift,
+    note_no_champion,
     predict_champion,
     publish_health,
     record_check,
@@ -22,26 +24,28 @@ from tasks.monitoring import (
 
 
 @flow(name="monitor-drift", flow_run_name="monitor-drift-{model}", log_prints=True)
-def monitor_drift(model: str = "load_forecast", window_days: int = 14) -> dict:
+def monitor_drift(model: str = "load_forecast", window_days: int = 14) -> DriftCheckResult:
     """Check the champion of `model` for drift and accuracy over the last `window_days` days and
     ask for a retrain (event `gridflow.model.drift.detected`) when the decision says so."""
     champion = find_champion(model)
     if champion is None:
-        decision = decide_action(model, None, None, None, None, None)
+        decision = note_no_champion(model)
         record = record_check(model, decision, None, None, None, None)
         publish_health(model, decision, record, None, None, None, None)
-        return {"model": model, "action": decision.action, "reason": decision.reason,
-                "check_id": record.check_id, "champion_version": None, "event_id": None}
+        return DriftCheckResult(model=model, action=decision.action, reason=decision.reason,
+                                check_id=record.check_id)
     reference = load_reference(model, champion)
     window = predict_champion(model, champion, build_current_window(model, window_days, champion))
     drift = measure_drift(model, reference, window)
     accuracy = measure_accuracy(model, window, champion)
     history = gather_history(model, champion)
-    decision = decide_action(model, champion, drift, accuracy, history, window)
+    decision = decide_action(model, drift, accuracy, history, window)
     record = record_check(model, decision, champion, drift, accuracy, window)
     event_id = trigger_retrain(model, decision, record, champion, drift) if decision.action == "retrain" else None
     publish_health(model, decision, record, champion, drift, accuracy, event_id)
-    return {"model": model, "action": decision.action, "reason": decision.reason, "check_id": record.check_id,
-            "champion_version": champion.version, "drift_share": drift.share,
-            "drifted_features": drift.drifted, "prediction_drift": drift.prediction_drift,
-            "accuracy": accuracy, "event_id": event_id, "mlflow_run_id": record.mlflow_run_id}
+    return DriftCheckResult(
+        model=model, action=decision.action, reason=decision.reason, check_id=record.check_id,
+        champion_version=champion.version, drift_share=drift.share, drifted_features=drift.drifted,
+        prediction_drift=drift.prediction_drift, accuracy=accuracy, event_id=event_id,
+        mlflow_run_id=record.mlflow_run_id,
+    )

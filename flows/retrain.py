@@ -7,6 +7,7 @@ from __future__ import annotations
 from prefect import flow
 
 from gridflow.registry.approval import apply_approval
+from gridflow.training.results import RetrainResult
 from tasks.approval import await_operator_approval
 from tasks.training import (
     apply_decision,
@@ -23,7 +24,7 @@ from tasks.training import (
 
 
 @flow(name="retrain", flow_run_name="retrain-{model}", log_prints=True)
-def retrain(model: str = "load_forecast", trigger: str = "manual") -> dict:
+def retrain(model: str = "load_forecast", trigger: str = "manual") -> RetrainResult:
     """Train a challenger for `model`, compare it with the champion and promote it through the gate."""
     data = load_training_data(model)
     validation = validate_training_data(model, data)
@@ -37,6 +38,5 @@ def retrain(model: str = "load_forecast", trigger: str = "manual") -> dict:
     decision = apply_approval(gate, approval)
     move = apply_decision(model, decision, logged, evaluation, trigger, approval)
     publish_evaluation_report(model, evaluation, decision, logged, move, trigger)
-    return {"model": model, "version": logged.version, "decision": decision.as_dict(),
-            "evaluation": evaluation, "audit_id": move.audit_id, "mlflow_run_id": logged.run_id,
-            "experiment_id": logged.experiment_id}
+    return RetrainResult(model=model, version=logged.version, decision=decision, evaluation=evaluation,
+                         audit_id=move.audit_id, mlflow_run_id=logged.run_id, experiment_id=logged.experiment_id)

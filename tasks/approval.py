@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from prefect.exceptions import FlowPauseTimeout
 from prefect.flow_runs import pause_flow_run
 from prefect.input import RunInput
 
-from gridflow.registry.approval import Approval
+from gridflow.registry.approval import Approval, approval_request
 from gridflow.registry.gate import GateDecision
-from gridflow.usecases import get_use_case
+from gridflow.usecases.catalog import get_use_case
 from tasks.common import log
 
 
@@ -29,26 +27,18 @@ def await_operator_approval(model: str, decision: GateDecision) -> Approval | No
     Called from the flow body: Prefect pauses flow runs, not task runs.
     """
     use_case = get_use_case(model)
-    if not use_case.require_approval or not decision.promote:
+    request = approval_request(model, decision, required=use_case.require_approval,
+                               timeout_s=use_case.approval_timeout_s)
+    if request is None:
         return None
     log().info("%s v%s passed the gate (%s); waiting up to %d s for an operator's approval",
-               model, decision.challenger_version, decision.reason, use_case.approval_timeout_s)
-    form = PromotionApproval.with_initial_data(
-        description=(f"**Promote {model} version {decision.challenger_version} to champion?**\n\n"
-                     f"Gate: {decision.reason}"),
-    )
-    # Input keys allow lowercase letters, digits and dashes only.
-    key = f"approve-{model.replace('_', '-')}-v{decision.challenger_version}".lower()
+               model, decision.challenger_version, decision.reason, request.timeout_s)
+    form = PromotionApproval.with_initial_data(description=request.description)
     try:
-        answer = pause_flow_run(wait_for_input=form, timeout=use_case.approval_timeout_s, poll_interval=2, key=key)
+        answer = pause_flow_run(wait_for_input=form, timeout=request.timeout_s, poll_interval=2, key=request.key)
     except FlowPauseTimeout:
-        return Approval("timed_out", "nobody", f"no answer within {use_case.approval_timeout_s} s", _now())
-    approval = Approval("approved" if answer.approve else "rejected", answer.approver.strip() or "unknown operator",
-                        answer.comment.strip(), _now())
+        return Approval.timed_out(request.timeout_s)
+    approval = Approval.answered(answer.approve, answer.approver, answer.comment)
     log().info("operator decision on %s v%s: %s by %s", model, decision.challenger_version, approval.outcome,
                approval.approver)
     return approval
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat()

@@ -73,14 +73,14 @@ def test_drift_triggers_a_served_retrain_once(gridflow_env, tmp_path):
     from flows.retrain import retrain
     from gridflow.monitoring.decision import MonitorPolicy
     from gridflow.monitoring.scenario import shifted_period
+    from gridflow.usecases.catalog import get_use_case
     from gridflow.warehouse.drift_checks import check_history
     from gridflow.warehouse.loads import read_load_observations, write_load_observations
-    from tasks import monitoring
     from tasks.common import warehouse
 
     # The default policy, unchanged: the champion is minutes old, so drift alone would not retrain
     # it; the grown summer also doubles its MAPE, and accuracy degradation retrains at any age.
-    assert monitoring.monitor_policy("load_forecast") == MonitorPolicy()
+    assert get_use_case("load_forecast").monitor == MonitorPolicy()
 
     # Serve first: it boots while the in-process ingest and training run.
     env = {**os.environ, **gridflow_env, "PREFECT_RUNNER_POLL_FREQUENCY": "1"}
@@ -95,7 +95,7 @@ def test_drift_triggers_a_served_retrain_once(gridflow_env, tmp_path):
     try:
         ingest_pjm_load(str(write_pjme_excerpt(tmp_path / "pjme.csv", "2013-01-01", "2016-01-01")))
         first = retrain(model="load_forecast", trigger="test: first champion")
-        assert first["decision"]["promote"], first["decision"]
+        assert first.decision.promote, first.decision
 
         # A summer grown by 15 %, re-dated to follow the last metered hour (31 Dec 2015).
         with warehouse().begin() as conn:
@@ -111,11 +111,11 @@ def test_drift_triggers_a_served_retrain_once(gridflow_env, tmp_path):
         deployment_id = asyncio.run(wait_served())
 
         checked = monitor_drift(model="load_forecast", window_days=14)
-        print("first check:", checked["action"], "-", checked["reason"], "| accuracy:", checked["accuracy"])
-        assert checked["action"] == "retrain", checked["reason"]
-        assert checked["event_id"] is not None
-        assert checked["drift_share"] >= 0.5
-        assert checked["accuracy"]["current_error"] > 1.2 * checked["accuracy"]["reference_error"]
+        print("first check:", checked.action, "-", checked.reason, "| accuracy:", checked.accuracy)
+        assert checked.action == "retrain", checked.reason
+        assert checked.event_id is not None
+        assert checked.drift_share >= 0.5
+        assert checked.accuracy["current_error"] > 1.2 * checked.accuracy["reference_error"]
 
         async def triggered_retrain():
             async with get_client() as client:
@@ -125,7 +125,7 @@ def test_drift_triggers_a_served_retrain_once(gridflow_env, tmp_path):
         run = asyncio.run(triggered_retrain())
         assert run.state.type == StateType.COMPLETED, serve_log()
         assert run.parameters["model"] == "load_forecast"
-        assert run.parameters["trigger"] == f"drift: {checked['reason']}"
+        assert run.parameters["trigger"] == f"drift: {checked.reason}"
 
         with warehouse().connect() as conn:
             audit = conn.execute(sa.text(
@@ -137,10 +137,10 @@ def test_drift_triggers_a_served_retrain_once(gridflow_env, tmp_path):
 
         # Same drift, inside the cool-down: a warning, no event, no second retrain run.
         again = monitor_drift(model="load_forecast", window_days=14)
-        print("second check:", again["action"], "-", again["reason"])
-        assert again["action"] == "warn", again["reason"]
-        assert "cool-down" in again["reason"]
-        assert again["event_id"] is None
+        print("second check:", again.action, "-", again.reason)
+        assert again.action == "warn", again.reason
+        assert "cool-down" in again.reason
+        assert again.event_id is None
         time.sleep(5)  # an emitted event would have created a run within ~0.2 s
 
         async def triggered_runs():
@@ -154,7 +154,7 @@ def test_drift_triggers_a_served_retrain_once(gridflow_env, tmp_path):
             checks = check_history(conn, "load_forecast")
         assert [(c["action"], c["triggered"]) for c in checks] == [("warn", False), ("retrain", True)]
         assert checks[1]["mlflow_run_id"] is not None
-        assert checks[1]["drift_share"] == pytest.approx(checked["drift_share"])
+        assert checks[1]["drift_share"] == pytest.approx(checked.drift_share)
     finally:
         os.killpg(serve.pid, signal.SIGTERM)
         serve.wait(timeout=30)

@@ -28,17 +28,17 @@ def test_retrain_outage_risk_promotes_a_calibrated_champion(gridflow_env):
 
     state = retrain(model="outage_risk", trigger="test: storm season", return_state=True)
     result = state.result()
-    decision = result["decision"]
-    assert decision["action"] == "promote", decision["reason"]
-    assert decision["metric"] == "brier"
-    evaluation = result["evaluation"]
+    decision = result.decision
+    assert decision.action == "promote", decision.reason
+    assert decision.metric == "brier"
+    evaluation = result.evaluation
     assert evaluation.challenger["brier"] < evaluation.baseline["brier"]
     assert evaluation.challenger["pr_auc"] > evaluation.baseline["pr_auc"]
     assert evaluation.rows > 0
 
     mlflow_ready()
     champion = registry.alias_version("outage_risk", registry.CHAMPION)
-    assert champion is not None and champion.version == result["version"]
+    assert champion is not None and champion.version == result.version
     assert champion.metrics["holdout_brier"] == pytest.approx(evaluation.challenger["brier"])
     with warehouse().connect() as conn:
         (row,) = audit.decision_history(conn, "outage_risk")
@@ -57,5 +57,5 @@ def test_retrain_outage_risk_promotes_a_calibrated_champion(gridflow_env):
 
     # Same data, same estimator: the second challenger cannot be 1 % better.
     second = retrain(model="outage_risk", trigger="test: again")
-    assert second["decision"]["action"] == "reject", second["decision"]["reason"]
-    assert second["evaluation"].champion is not None
+    assert second.decision.action == "reject", second.decision.reason
+    assert second.evaluation.champion is not None

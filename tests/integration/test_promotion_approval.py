@@ -130,7 +130,7 @@ def test_no_answer_in_time_keeps_the_champion(approval_env, monkeypatch, tmp_pat
 
     result = retrain("load_forecast", trigger="test: approval timeout")
 
-    assert result["decision"]["action"] == "reject"
-    assert "no operator approved it in time" in result["decision"]["reason"]
+    assert result.decision.action == "reject"
+    assert "no operator approved it in time" in result.decision.reason
     (action, actor, version, _), = _audit()
     assert (action, actor, version) == ("reject", "nobody", "1")

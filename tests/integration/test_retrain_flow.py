@@ -40,30 +40,30 @@ def test_ingest_then_retrain_promotes_then_keeps_champion(gridflow_env, tmp_path
 
     state = retrain(model="load_forecast", trigger="test: first", return_state=True)
     result = state.result()
-    decision = result["decision"]
-    assert decision["action"] == "promote", decision["reason"]
-    assert "no champion yet" in decision["reason"]
-    evaluation = result["evaluation"]
+    decision = result.decision
+    assert decision.action == "promote", decision.reason
+    assert "no champion yet" in decision.reason
+    evaluation = result.evaluation
     assert evaluation.challenger["mape"] < evaluation.baseline["mape"]
 
     second_state = retrain(model="load_forecast", trigger="test: second", return_state=True)
     second = second_state.result()
     # Same data, same estimator: the challenger cannot be 1 % better than the champion.
-    assert second["decision"]["action"] == "reject", second["decision"]["reason"]
-    assert "champion stays" in second["decision"]["reason"]
-    assert second["evaluation"].champion is not None
+    assert second.decision.action == "reject", second.decision.reason
+    assert "champion stays" in second.decision.reason
+    assert second.evaluation.champion is not None
 
     with warehouse().connect() as conn:
         trail = audit.decision_history(conn, "load_forecast")
     assert [row["action"] for row in trail] == ["reject", "promote"]
     assert trail[0]["trigger"] == "test: second"
-    assert trail[0]["reason"] == second["decision"]["reason"]
+    assert trail[0]["reason"] == second.decision.reason
 
     listing = CliRunner().invoke(app, ["models", "--json"])
     assert listing.exit_code == 0, listing.output
     (entry,) = json.loads(listing.output)
-    assert entry["champion"]["version"] == result["version"]
-    assert entry["challenger"]["version"] == second["version"]
+    assert entry["champion"]["version"] == result.version
+    assert entry["challenger"]["version"] == second.version
     assert entry["champion"]["metrics"]["holdout_mape"] == pytest.approx(evaluation.challenger["mape"])
 
     run_ids = [state.state_details.flow_run_id, second_state.state_details.flow_run_id]
@@ -81,7 +81,7 @@ def test_ingest_then_retrain_promotes_then_keeps_champion(gridflow_env, tmp_path
 
     found = asyncio.run(artifacts())
     assert len(found) == 2
-    assert any("REJECT" in a.data and second["decision"]["reason"] in a.data for a in found)
+    assert any("REJECT" in a.data and second.decision.reason in a.data for a in found)
 
 
 def test_failed_validation_quarantines_and_loads_nothing(gridflow_env, tmp_path):

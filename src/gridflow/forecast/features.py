@@ -35,7 +35,6 @@ from gridflow.frames import INTERVAL_START_LOCAL, INTERVAL_START_UTC, LOAD_KEY, 
 
 ISSUE_TIME_UTC = "issue_time_utc"
 TARGET = "target"
-ID_COLUMNS = [ZONE, INTERVAL_START_UTC, INTERVAL_START_LOCAL, ISSUE_TIME_UTC, TARGET]
 
 LAG_DAYS = (1, 2, 7, 14)
 MIN_HISTORY_DAYS = 15  # the longest lag (14 days) plus the target day itself

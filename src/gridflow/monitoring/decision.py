@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
 
 
 @dataclass(frozen=True)
@@ -57,6 +56,11 @@ def accuracy_degradation(current: float | None, reference: float | None) -> floa
     return (current - reference) / reference
 
 
+def no_champion() -> MonitorDecision:
+    """The verdict when nothing is deployed: warn and say how to get a first model."""
+    return MonitorDecision("warn", "no champion to monitor: run the retrain flow to train a first model", None, None)
+
+
 def decide(inputs: MonitorInputs, policy: MonitorPolicy) -> MonitorDecision:
     """Apply the policy: why to retrain (drift, accuracy) and why not (no data, cool-down, age)."""
     share = inputs.drift_share
@@ -66,7 +70,7 @@ def decide(inputs: MonitorInputs, policy: MonitorPolicy) -> MonitorDecision:
         return MonitorDecision(action, reason, share, degradation)
 
     if not inputs.has_champion:
-        return verdict("warn", "no champion to monitor: run the retrain flow to train a first model")
+        return no_champion()
 
     drifted = share is not None and share >= policy.drift_share_retrain
     degraded = degradation is not None and degradation >= policy.accuracy_degradation_retrain
@@ -106,7 +110,3 @@ def decide(inputs: MonitorInputs, policy: MonitorPolicy) -> MonitorDecision:
                                f"retrains models older than {policy.min_model_age_days:g} days")
     return verdict("retrain", why)
 
-
-def cooldown_ends(last_trigger_at: datetime | None, policy: MonitorPolicy) -> datetime | None:
-    """When the next trigger for the model may fire, or None when nothing was triggered yet."""
-    return None if last_trigger_at is None else last_trigger_at + timedelta(hours=policy.cooldown_hours)

@@ -18,15 +18,6 @@ PREDICTION = "prediction"
 STRATA = ["stratum_hour", "stratum_day_type"]
 
 
-def with_strata(frame: pd.DataFrame) -> pd.DataFrame:
-    """`frame` plus local hour and weekday/weekend columns (`STRATA`), from its local wall clock."""
-    out = frame.copy()
-    strata = _strata(frame)
-    for column in STRATA:
-        out[column] = strata[column].to_numpy()
-    return out
-
-
 def sample_by_strata(frame: pd.DataFrame, size: int, seed: int = 0) -> pd.DataFrame:
     """At most `size` rows of `frame`, every local hour x day type kept in proportion."""
     if len(frame) <= size:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
 
 from gridflow.registry.gate import GateDecision
 
@@ -27,6 +28,17 @@ class Approval:
         """True only for an explicit approval; silence is not consent."""
         return self.outcome == "approved"
 
+    @classmethod
+    def answered(cls, approve: bool, approver: str, comment: str) -> Approval:
+        """An operator's answer from the approval form, stamped now."""
+        return cls("approved" if approve else "rejected", approver.strip() or "unknown operator",
+                   comment.strip(), _now())
+
+    @classmethod
+    def timed_out(cls, timeout_s: int) -> Approval:
+        """The rejection that stands in for no answer within `timeout_s` seconds."""
+        return cls("timed_out", "nobody", f"no answer within {timeout_s} s", _now())
+
     def as_dict(self) -> dict:
         """JSON-safe form for audit rows and tags."""
         return asdict(self)
@@ -35,6 +47,29 @@ class Approval:
         """MLflow model-version tags that record the decision beside the model."""
         return {"approval.outcome": self.outcome, "approval.by": self.approver,
                 "approval.comment": self.comment, "approval.decided_at": self.decided_at_utc}
+
+
+@dataclass(frozen=True)
+class ApprovalRequest:
+    """What the operator is asked: the form's text, its input key and how long the run waits."""
+
+    key: str
+    description: str
+    timeout_s: int
+
+
+def approval_request(model: str, decision: GateDecision, *, required: bool, timeout_s: int) -> ApprovalRequest | None:
+    """The question to put to an operator, or None when the model needs no approval or the gate
+    already said no (an approval never promotes what the gate refused)."""
+    if not required or not decision.promote:
+        return None
+    return ApprovalRequest(
+        # Input keys allow lowercase letters, digits and dashes only.
+        key=f"approve-{model.replace('_', '-')}-v{decision.challenger_version}".lower(),
+        description=(f"**Promote {model} version {decision.challenger_version} to champion?**\n\n"
+                     f"Gate: {decision.reason}"),
+        timeout_s=timeout_s,
+    )
 
 
 def apply_approval(decision: GateDecision, approval: Approval | None) -> GateDecision:
@@ -50,3 +85,7 @@ def apply_approval(decision: GateDecision, approval: Approval | None) -> GateDec
                        reason=f"gate passed ({decision.reason}) but no operator approved it in time; kept the champion")
     return replace(decision, promote=False,
                    reason=f"gate passed ({decision.reason}) but {approval.approver} rejected it{said}")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,36 @@ def decide_promotion(
         f"challenger {m} {_fmt(challenger)} vs champion {_fmt(champion)}: {change:+.2%} better, "
         f"short of the required {thresholds.min_relative_improvement:.2%}; champion stays",
     )
+
+
+class ScoredWindow(Protocol):
+    """Challenger, baseline and champion metrics on one evaluation window (a use case's Evaluation)."""
+
+    challenger: dict[str, float]
+    baseline: dict[str, float]
+    champion: dict[str, float] | None
+    champion_version: str | None
+    champion_note: str | None
+
+
+def decide_on_window(thresholds: GateThresholds, scored: ScoredWindow, challenger_version: str) -> GateDecision:
+    """The gate on a scored window: `decide_promotion` on the primary metric, except that a
+    champion which exists but could not be scored is never replaced silently."""
+    m = thresholds.metric
+    decision = decide_promotion(
+        thresholds,
+        challenger=scored.challenger[m],
+        baseline=scored.baseline.get(m),
+        champion=None if scored.champion is None else scored.champion[m],
+        challenger_version=challenger_version,
+        champion_version=scored.champion_version,
+    )
+    if scored.champion is None and scored.champion_version is not None:
+        return GateDecision(False, m, decision.challenger, None, decision.baseline,
+                            challenger_version, scored.champion_version,
+                            f"champion could not be scored on this window ({scored.champion_note}); "
+                            "an operator must compare them")
+    return decision
 
 
 def _target(reference: float, relative: float, greater_is_better: bool) -> float:

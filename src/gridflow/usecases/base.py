@@ -9,7 +9,9 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.engine import Connection
 
+from gridflow.monitoring.decision import MonitorPolicy
 from gridflow.registry.gate import GateThresholds
+from gridflow.usecases.configs import UseCaseConfig
 
 
 @dataclass(frozen=True)
@@ -40,17 +42,35 @@ class Evaluation:
 
 
 class UseCase(ABC):
-    """One model use case: dataset, validation suite, features, estimator, metrics and gate."""
+    """One model use case: dataset, validation suite, features, estimator, metrics and gate.
+
+    Every hook the generic retrain and monitor flows and the CLI call is declared here; a
+    subclass sets the class attributes without defaults and implements the abstract methods.
+    """
 
     name: str  # registered model name in MLflow
     dataset: str  # warehouse dataset the training data comes from
     suite: str  # expectation suite file in expectations/
+    gate_metric: str  # the gate's primary metric, a key of `score()`
+    greater_is_better: bool = False  # direction of `gate_metric`
     target: str = "target"
-    gate: GateThresholds = GateThresholds()
-    # Whether an operator must approve in the Prefect UI before `champion` moves, and how long
-    # the run waits for that answer (no answer = reject).
-    require_approval: bool = False
-    approval_timeout_s: int = 24 * 3600
+    config_type: type[UseCaseConfig] = UseCaseConfig
+    # How the evaluation report and the CLI name the baseline column and the evaluated rows.
+    baseline_label: str = "naive baseline"
+    rows_label: str = "evaluation rows"
+
+    def __init__(self, config: UseCaseConfig | None = None) -> None:
+        self.config = config if config is not None else self.config_type()
+        self.gate = GateThresholds(
+            metric=self.gate_metric,
+            greater_is_better=self.greater_is_better,
+            min_relative_improvement=self.config.min_relative_improvement,
+        )
+        # Whether an operator must approve in the Prefect UI before `champion` moves, and how long
+        # the run waits for that answer (no answer = reject).
+        self.require_approval = self.config.require_approval
+        self.approval_timeout_s = round(self.config.approval_timeout_hours * 3600)
+        self.monitor = MonitorPolicy(**self.config.monitor.model_dump())
 
     @abstractmethod
     def load_dataset(self, conn: Connection) -> pd.DataFrame:
@@ -91,3 +111,7 @@ class UseCase(ABC):
     def params(self) -> dict[str, Any]:
         """Configuration worth recording with the run (split dates, horizon, thresholds)."""
         return {}
+
+    def drift_columns(self) -> list[str]:
+        """Feature columns whose distribution the drift monitor watches: every input unless narrowed."""
+        return self.feature_columns()

@@ -19,7 +19,16 @@ class MonitorConfig(BaseModel):
     min_model_age_days: float = Field(default=7.0, ge=0, description="Younger champions ignore drift alone.")
 
 
-class LoadForecastConfig(BaseModel):
+class UseCaseConfig(BaseModel):
+    """What every model is configured with: the gate's margin, operator approval, the drift monitor."""
+
+    min_relative_improvement: float = Field(default=0.01, ge=0.0, description="Gain over the champion to promote.")
+    require_approval: bool = Field(default=False, description="An operator approves each promotion in the UI.")
+    approval_timeout_hours: float = Field(default=24.0, gt=0, description="No answer by then counts as reject.")
+    monitor: MonitorConfig = Field(default_factory=MonitorConfig)
+
+
+class LoadForecastConfig(UseCaseConfig):
     """Knobs of the load forecast (env: `GRIDFLOW_LOAD_FORECAST__<FIELD>`)."""
 
     # The warehouse holds every market's zones (PJM, ERCOT weather zones, test feeds): a model
@@ -36,11 +45,7 @@ class LoadForecastConfig(BaseModel):
     train_start: date | None = Field(default=None, description="Ignore data before this date.")
     backtest_folds: int = Field(default=4, ge=0)
     backtest_test_days: int = Field(default=91, ge=7)
-    min_relative_improvement: float = Field(default=0.01, ge=0.0)
     xgb_params: dict[str, Any] = Field(default_factory=dict, description="Overrides of defaults.")
-    require_approval: bool = Field(default=False, description="An operator approves each promotion in the UI.")
-    approval_timeout_hours: float = Field(default=24.0, gt=0, description="No answer by then counts as reject.")
-    monitor: MonitorConfig = Field(default_factory=MonitorConfig)
 
 
 class ErcotConfig(BaseModel):
@@ -78,15 +83,12 @@ class StormConfig(BaseModel):
     priority_assets_per_center: int = Field(default=20, ge=0, description="Riskiest assets listed per center.")
 
 
-class OutageRiskConfig(BaseModel):
+class OutageRiskConfig(UseCaseConfig):
     """Knobs of the outage-risk classifier (env: `GRIDFLOW_OUTAGE_RISK__<FIELD>`)."""
 
     holdout_storms: int = Field(default=6, ge=1, description="Latest storms kept out of training.")
     calibration_share: float = Field(default=0.2, gt=0, lt=1, description="Training storms used to calibrate.")
-    min_relative_improvement: float = Field(default=0.01, ge=0.0)
     xgb_params: dict[str, Any] = Field(default_factory=dict, description="Overrides of defaults.")
-    require_approval: bool = Field(default=False, description="An operator approves each promotion in the UI.")
-    approval_timeout_hours: float = Field(default=24.0, gt=0, description="No answer by then counts as reject.")
 
 
 class NotifyConfig(BaseModel):

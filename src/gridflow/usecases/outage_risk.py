@@ -21,7 +21,6 @@ import pandas as pd
 from sqlalchemy.engine import Connection
 
 from gridflow.errors import InsufficientDataError
-from gridflow.registry.gate import GateThresholds
 from gridflow.storm import features as storm_features
 from gridflow.storm.scoring import default_xgb_params, fit_outage_model
 from gridflow.usecases.base import Fitted, UseCase
@@ -46,20 +45,12 @@ class OutageRisk(UseCase):
     name = "outage_risk"
     dataset = "storm_outcome"
     suite = "outage_risk"
+    gate_metric = "brier"
     target = TARGET
-    # How the evaluation report names the baseline column and the evaluated rows.
+    config_type = OutageRiskConfig
+    config: OutageRiskConfig
     baseline_label = "climatology baseline"
     rows_label = "asset outcomes of the latest storms"
-
-    def __init__(self, config: OutageRiskConfig | None = None) -> None:
-        self.config = config or OutageRiskConfig()
-        self.gate = GateThresholds(
-            metric="brier",
-            greater_is_better=False,
-            min_relative_improvement=self.config.min_relative_improvement,
-        )
-        self.require_approval = bool(getattr(self.config, "require_approval", False))
-        self.approval_timeout_s = round(float(getattr(self.config, "approval_timeout_hours", 24.0)) * 3600)
 
     def load_dataset(self, conn: Connection) -> pd.DataFrame:
         """Every storm outcome joined to its asset's attributes, oldest storm first."""

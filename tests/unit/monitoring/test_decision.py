@@ -41,3 +41,11 @@ def test_decision_cases(inputs, action, words):
     decision = decide(inputs, POLICY)
     assert decision.action == action, decision.reason
     assert words in decision.reason
+
+
+def test_no_champion_is_its_own_verdict():
+    from gridflow.monitoring.decision import no_champion
+
+    verdict = no_champion()
+    assert verdict.action == "warn" and "run the retrain flow" in verdict.reason
+    assert decide(replace(HEALTHY, has_champion=False), POLICY) == verdict

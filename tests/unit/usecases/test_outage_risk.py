@@ -11,7 +11,7 @@ from scipy.stats import spearmanr
 from gridflow.errors import InsufficientDataError
 from gridflow.storm import history as h
 from gridflow.storm.inventory import generate_inventory
-from gridflow.usecases import get_use_case, known_use_cases
+from gridflow.usecases.catalog import get_use_case, known_use_cases
 from gridflow.usecases.configs import OutageRiskConfig
 from gridflow.usecases.outage_risk import BASELINE, TIME, OutageRisk, climatology_baseline, gust_band
 from gridflow.validation import gx_adapter

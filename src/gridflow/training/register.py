@@ -1,0 +1,99 @@
+"""Logging a challenger to MLflow: params, metrics, lineage tags, the model and its drift reference."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from gridflow.config import get_settings
+from gridflow.frames import INTERVAL_START_LOCAL, INTERVAL_START_UTC, ZONE
+from gridflow.monitoring.reference import PREDICTION, REFERENCE_PATH, REFERENCE_ROWS, sample_by_strata
+from gridflow.provenance import git_commit, lock_file_sha256
+from gridflow.registry import mlflow_registry as registry
+from gridflow.runtime import log, mlflow_ready
+from gridflow.training.data import TrainingData
+from gridflow.usecases.base import Evaluation, Fitted, UseCase
+from gridflow.validation.report import ValidationReport
+
+
+def register_challenger(
+    use_case: UseCase,
+    fitted: Fitted,
+    evaluation: Evaluation,
+    data: TrainingData,
+    validation: ValidationReport,
+    features: pd.DataFrame,
+    trigger: str,
+    *,
+    flow_run_id: str,
+    flow_run_name: str,
+) -> registry.LoggedModel:
+    """Log the run to MLflow (params, metrics, lineage, model) and alias the version `challenger`."""
+    mlflow_ready()
+    model = use_case.name
+    root = get_settings().mlflow_artifact_root
+    experiment_id = registry.ensure_experiment(model, None if root is None else f"{root.rstrip('/')}/{model}")
+    train, _ = use_case.split(features)
+    columns = use_case.feature_columns()
+    logged = registry.log_challenger(
+        model_name=model,
+        experiment_id=experiment_id,
+        model=fitted.model,
+        params={**fitted.params, **use_case.params(), "features": ",".join(columns),
+                # The drift monitor counts the rows that landed after this instant.
+                "train_end_utc": fitted.train_end_utc},
+        metrics=run_metrics(fitted, evaluation),
+        tags={
+            "gridflow.git_commit": git_commit(),
+            "gridflow.lock_sha256": lock_file_sha256(),
+            "gridflow.trigger": trigger,
+            "gridflow.data_digest": data.digest,
+            "gridflow.validation": "passed" if validation.success else "failed",
+            "prefect.flow_run_id": flow_run_id,
+        },
+        training_frame=train[[*columns, use_case.target]],
+        training_source={"warehouse": data.source, "digest": data.digest},
+        target=use_case.target,
+        input_example=train[columns].tail(5),
+        artifacts={
+            "validation.json": validation.as_dict(),
+            "evaluation.json": json.loads(json.dumps(asdict(evaluation), default=str)),
+        },
+        frames={REFERENCE_PATH: reference_frame(train, columns, use_case.target, fitted)},
+        run_name=f"{model}-{flow_run_name}",
+    )
+    log().info("registered %s version %s (run %s)", model, logged.version, logged.run_id)
+    return logged
+
+
+def run_metrics(fitted: Fitted, evaluation: Evaluation) -> dict[str, float]:
+    """The run's metrics: holdout, baseline and mean backtest scores, fit time and rows (finite only)."""
+    metrics = {f"holdout_{k}": v for k, v in evaluation.challenger.items()}
+    metrics |= {f"baseline_{k}": v for k, v in evaluation.baseline.items()}
+    metrics |= {f"backtest_mean_{k}": v for k, v in _backtest_means(evaluation.backtest).items()}
+    metrics["fit_seconds"] = fitted.fit_seconds
+    metrics["train_rows"] = float(fitted.train_rows)
+    return {k: v for k, v in metrics.items() if v is not None and math.isfinite(v)}
+
+
+def reference_frame(train: pd.DataFrame, columns: list[str], target: str, fitted: Fitted) -> pd.DataFrame:
+    """What the drift monitor compares every later window with: the very rows the model learnt
+    from (sampled by local hour x day type) and what the model said about them."""
+    rows = train[train[target].notna()]
+    keep = [c for c in (ZONE, INTERVAL_START_UTC, INTERVAL_START_LOCAL) if c in rows.columns]
+    sample = sample_by_strata(rows[[*keep, *columns, target]], REFERENCE_ROWS).reset_index(drop=True)
+    sample[PREDICTION] = np.asarray(fitted.model.predict(sample[columns]), dtype="float64")
+    return sample
+
+
+def _backtest_means(backtest: list[dict[str, Any]]) -> dict[str, float]:
+    if not backtest:
+        return {}
+    frame = pd.DataFrame(backtest).select_dtypes("number")
+    # Fold numbers and row counts are bookkeeping, not skill: only the scores are averaged.
+    return {k: float(v) for k, v in frame.mean().items() if k.startswith(("model_", "naive_"))}

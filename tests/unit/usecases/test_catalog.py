@@ -1,0 +1,61 @@
+"""The use-case registry and the hooks every use case declares through the base class."""
+
+from __future__ import annotations
+
+import pytest
+
+from gridflow.config import Settings
+from gridflow.errors import UnknownUseCaseError
+from gridflow.forecast.features import CALENDAR_FEATURES
+from gridflow.monitoring.decision import MonitorPolicy
+from gridflow.usecases.base import UseCase
+from gridflow.usecases.catalog import USE_CASES, get_use_case, known_use_cases
+from gridflow.usecases.configs import LoadForecastConfig, MonitorConfig, OutageRiskConfig, UseCaseConfig
+from gridflow.usecases.load_forecast import LoadForecast
+
+
+def test_every_registered_use_case_builds_from_its_settings_field(tmp_path):
+    settings = Settings(home=tmp_path)
+    assert known_use_cases() == list(USE_CASES) == ["load_forecast", "outage_risk"]
+    for name, registration in USE_CASES.items():
+        use_case = get_use_case(name, settings)
+        assert isinstance(use_case, UseCase)
+        assert use_case.name == name
+        assert use_case.config == getattr(settings, registration.settings_field)
+        assert isinstance(use_case.config, UseCaseConfig)
+
+
+def test_unknown_use_case_names_the_known_ones():
+    with pytest.raises(UnknownUseCaseError, match="load_forecast, outage_risk"):
+        get_use_case("nope")
+
+
+@pytest.mark.parametrize("name", ["load_forecast", "outage_risk"])
+def test_approval_gate_and_monitor_come_from_the_config(tmp_path, name):
+    config_type = {"load_forecast": LoadForecastConfig, "outage_risk": OutageRiskConfig}[name]
+    config = config_type(require_approval=True, approval_timeout_hours=0.5, min_relative_improvement=0.05,
+                         monitor=MonitorConfig(cooldown_hours=6.0))
+    use_case = type(get_use_case(name, Settings(home=tmp_path)))(config)
+    assert use_case.require_approval is True
+    assert use_case.approval_timeout_s == 1800
+    assert use_case.gate.min_relative_improvement == 0.05
+    assert use_case.gate.metric == use_case.gate_metric
+    assert use_case.monitor == MonitorPolicy(cooldown_hours=6.0)
+
+
+def test_defaults_need_no_approval_and_use_the_default_policy():
+    use_case = LoadForecast()
+    assert use_case.require_approval is False and use_case.approval_timeout_s == 24 * 3600
+    assert use_case.monitor == MonitorPolicy()
+
+
+def test_labels_and_drift_columns_are_declared_per_use_case(tmp_path):
+    settings = Settings(home=tmp_path)
+    load = get_use_case("load_forecast", settings)
+    assert (load.baseline_label, load.rows_label) == ("seasonal-naive baseline", "hourly targets")
+    # Calendar columns are fixed by the date over a two-week window: never watched for drift.
+    assert load.drift_columns() and not set(load.drift_columns()) & set(CALENDAR_FEATURES)
+    assert set(load.drift_columns()) < set(load.feature_columns())
+    outage = get_use_case("outage_risk", settings)
+    assert outage.baseline_label == "climatology baseline"
+    assert outage.drift_columns() == outage.feature_columns()
