@@ -48,10 +48,10 @@ def _run_isolated(module, workdir: Path, rows: int) -> list[dict]:
     os.environ["GRIDFLOW_PREFECT_PORT"] = str(_free_port())
     for key in ("GRIDFLOW_WAREHOUSE_URL", "GRIDFLOW_MLFLOW_TRACKING_URI"):
         os.environ.pop(key, None)
+    from gridflow import runtime as common
     from gridflow.config import get_settings, reset_settings
     from gridflow.prefect_env import configure_prefect
     from gridflow.services.prefect_server import LocalPrefectServer, ensure_running, stop
-    from gridflow import runtime as common
 
     reset_settings()
     common.warehouse.cache_clear()

@@ -48,4 +48,5 @@ LIGHT = {"tags": ["gridflow"], "persist_result": True, "cache_policy": RETRY_SAF
 
 
 # Re-exported so task modules keep one import for their set-up; the logic is in gridflow.runtime.
-__all__ = ["LIGHT", "RETRY_SAFE_CACHE", "WORK", "ContentInputs", "log", "mlflow_ready", "retry_on_transient", "warehouse"]
+__all__ = ["LIGHT", "RETRY_SAFE_CACHE", "WORK", "ContentInputs", "log", "mlflow_ready", "retry_on_transient",
+           "warehouse"]

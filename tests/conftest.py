@@ -114,8 +114,8 @@ async def wait_final(client, flow_run_id, timeout: float = 480):
 
 def use_warehouse(monkeypatch, url: str) -> None:
     """Point this process's settings and engine cache at another warehouse URL."""
-    from gridflow.config import reset_settings
     from gridflow import runtime as common
+    from gridflow.config import reset_settings
 
     monkeypatch.setenv("GRIDFLOW_WAREHOUSE_URL", url)
     reset_settings()

@@ -19,7 +19,7 @@ def served(env: dict[str, str], log_path: Path, *deployments: str) -> Iterator[s
     args = [a for name in deployments for a in ("--deployment", name)]
     full_env = {**os.environ, **env, "PREFECT_RUNNER_POLL_FREQUENCY": "1"}
     with log_path.open("wb") as log:
-        process = subprocess.Popen([sys.executable, "-m", "gridflow.cli", "serve", *args], env=full_env,
+        process = subprocess.Popen([sys.executable, "-m", "gridflow_cli", "serve", *args], env=full_env,
                                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         try:
             yield process

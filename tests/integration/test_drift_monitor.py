@@ -85,7 +85,7 @@ def test_drift_triggers_a_served_retrain_once(gridflow_env, tmp_path):
     # Serve first: it boots while the in-process ingest and training run.
     env = {**os.environ, **gridflow_env, "PREFECT_RUNNER_POLL_FREQUENCY": "1"}
     log = (tmp_path / "serve.log").open("wb")
-    serve = subprocess.Popen([sys.executable, "-m", "gridflow.cli", "serve", "--deployment", "retrain/load-forecast"], env=env,
+    serve = subprocess.Popen([sys.executable, "-m", "gridflow_cli", "serve", "--deployment", "retrain/load-forecast"], env=env,
                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def serve_log() -> str:

@@ -202,7 +202,7 @@ def test_prefect_rate_limit_is_created_with_a_strict_6_per_minute(gridflow_env):
 def test_cli_backfill_shows_progress_and_loads(warehouse_url, pjm):
     from typer.testing import CliRunner
 
-    from gridflow.cli import app
+    from gridflow_cli.main import app
 
     result = CliRunner().invoke(app, [
         "ingest", "pjm", "--zone", "AE", "--zone", "DPL", "--start", "2023-10-29", "--end", "2023-11-04",

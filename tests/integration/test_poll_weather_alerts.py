@@ -154,7 +154,7 @@ def test_crash_before_marking_announces_again_with_the_same_event_id(storm_env):
 def test_alerts_push_cli(storm_env):
     from typer.testing import CliRunner
 
-    from gridflow.cli import app
+    from gridflow_cli.main import app
 
     since = datetime.now(UTC)  # events get `occurred` from this process's clock; earlier tests' stay out
     runner = CliRunner()
@@ -181,7 +181,7 @@ def test_alerts_push_cli(storm_env):
 def test_alerts_push_rejects_a_broken_document(storm_env, tmp_path):
     from typer.testing import CliRunner
 
-    from gridflow.cli import app
+    from gridflow_cli.main import app
 
     broken = tmp_path / "broken.json"
     broken.write_text('{"type": "Feature", "properties": {"id": "x", "event": "Tornado Warning"}}')

@@ -24,8 +24,8 @@ def test_ingest_then_retrain_promotes_then_keeps_champion(gridflow_env, tmp_path
 
     from flows.ingest_pjm_load import ingest_pjm_load
     from flows.retrain import retrain
-    from gridflow.cli import app
     from gridflow.warehouse import audit
+    from gridflow_cli.main import app
     from tasks.common import warehouse
 
     source = write_pjme_excerpt(tmp_path / "PJME_2013_2015.csv", "2013-01-01", "2016-01-01")

@@ -205,7 +205,7 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
         }
         gridflow, *args = compose_command("worker")
         assert gridflow == "gridflow"
-        worker = running.enter_context(process("worker", [sys.executable, "-m", "gridflow.cli", *args],
+        worker = running.enter_context(process("worker", [sys.executable, "-m", "gridflow_cli", *args],
                                                worker_env, logs, root))
         # The compose healthcheck's target: the worker's own /health.
         wait_until(lambda: answers(f"http://127.0.0.1:{health_port}/health"), "the worker",
@@ -228,7 +228,7 @@ def on(stack: Stack, scenario):
 
 
 def gridflow_cli(stack: Stack, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "gridflow.cli", *args], env=stack.worker_env,
+    return subprocess.run([sys.executable, "-m", "gridflow_cli", *args], env=stack.worker_env,
                           capture_output=True, text=True, timeout=120)
 
 

@@ -7,7 +7,7 @@ import sys
 
 from typer.testing import CliRunner
 
-from gridflow.cli import app
+from gridflow_cli.main import app
 
 
 def test_help_lists_every_verb():
@@ -18,7 +18,7 @@ def test_help_lists_every_verb():
 
 
 def test_help_does_not_import_heavy_libraries():
-    code = ("import sys; from gridflow.cli import app; "
+    code = ("import sys; from gridflow_cli.main import app; "
             "print(sorted(m for m in ('prefect', 'mlflow', 'great_expectations', 'xgboost') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

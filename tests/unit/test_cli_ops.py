@@ -7,10 +7,10 @@ from uuid import UUID
 import pytest
 from typer.testing import CliRunner
 
-from gridflow.cli import app
-from gridflow.cli_ops import describe_report, parse_flow_run_ref
 from gridflow.errors import ConfigError
 from gridflow.services.deploy import Change, DeployReport
+from gridflow_cli.main import app
+from gridflow_cli.ops import describe_report, parse_flow_run_ref
 
 RUN_ID = "6dca102c-5547-4ed7-972c-6c302228e276"
 

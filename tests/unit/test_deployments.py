@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from uuid import uuid4
 
-from gridflow import events
 from deployments.automations import FAILURE_AUTOMATION, FAILURE_EVENTS, failure_notification
 from deployments.definitions import (
     DEFAULT_QUEUE,
@@ -16,6 +15,7 @@ from deployments.definitions import (
     all_deployments,
     work_queue_for,
 )
+from gridflow import events
 
 DEPLOYMENTS = all_deployments()
 

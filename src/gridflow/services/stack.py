@@ -191,7 +191,7 @@ def worker_service(settings: Settings, pool: str, limit: int = WORKER_LIMIT,
     """A process worker on `pool`, with this data folder and Prefect API."""
     return Service(
         name="worker",
-        command=(sys.executable, "-m", "gridflow.cli", "worker", "--pool", pool, "--limit", str(limit)),
+        command=(sys.executable, "-m", "gridflow_cli", "worker", "--pool", pool, "--limit", str(limit)),
         run_dir=run_dir(settings),
         env={
             # Absolute, so the flow runs the worker starts find the same stores from any directory.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -11,6 +11,9 @@ from gridflow.registry import mlflow_registry as registry
 from gridflow.registry.gate import GateDecision
 from gridflow.registry.promotion import AliasMove
 from gridflow.usecases.base import Evaluation, UseCase
+
+if TYPE_CHECKING:
+    from gridflow.training.results import RetrainResult
 
 
 def evaluation_report(
@@ -69,3 +72,27 @@ def _num(value: Any) -> str:
     if isinstance(value, float | np.floating):
         return f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.0f}"
     return str(value)
+
+
+def decision_summary(result: RetrainResult, use_case: UseCase) -> list[str]:
+    """The retrain as text lines: metrics of challenger, champion and baseline, the gate's decision, records."""
+    evaluation = result.evaluation
+    champion = evaluation.champion or {}
+    baseline = use_case.baseline_label.replace(" baseline", "")
+    lines = [
+        f"{result.model} v{result.version} evaluated on {evaluation.rows} {use_case.rows_label} "
+        f"({evaluation.window_start_utc[:10]} .. {evaluation.window_end_utc[:10]} UTC)",
+        f"  {'metric':<16}{'challenger':>12}{'champion':>12}{baseline:>16}",
+    ]
+    for name, value in evaluation.challenger.items():
+        lines.append(f"  {name:<16}{_short(value):>12}{_short(champion.get(name)):>12}"
+                     f"{_short(evaluation.baseline.get(name)):>16}")
+    lines.append(f"gate: {result.decision.action.upper()} - {result.decision.reason}")
+    lines.append(f"audit row {result.audit_id}; MLflow run {result.mlflow_run_id}")
+    return lines
+
+
+def _short(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.3f}" if abs(value) < 1000 else f"{value:,.0f}"

@@ -58,6 +58,8 @@ class UseCase(ABC):
     # How the evaluation report and the CLI name the baseline column and the evaluated rows.
     baseline_label: str = "naive baseline"
     rows_label: str = "evaluation rows"
+    # Keys of `score()` that `gridflow models` shows beside each alias; the gate metric when empty.
+    headline_metrics: tuple[str, ...] = ()
 
     def __init__(self, config: UseCaseConfig | None = None) -> None:
         self.config = config if config is not None else self.config_type()
@@ -71,6 +73,10 @@ class UseCase(ABC):
         self.require_approval = self.config.require_approval
         self.approval_timeout_s = round(self.config.approval_timeout_hours * 3600)
         self.monitor = MonitorPolicy(**self.config.monitor.model_dump())
+
+    def summary_metrics(self) -> tuple[str, ...]:
+        """The metric names (keys of `score()`) that summarise a version: headline, else the gate metric."""
+        return self.headline_metrics or (self.gate_metric,)
 
     @abstractmethod
     def load_dataset(self, conn: Connection) -> pd.DataFrame:

@@ -36,6 +36,7 @@ class LoadForecast(UseCase):
     config: LoadForecastConfig
     baseline_label = "seasonal-naive baseline"
     rows_label = "hourly targets"
+    headline_metrics = ("mape", "rmse", "peak_hour_mape")
 
     def load_dataset(self, conn: Connection) -> pd.DataFrame:
         """Hourly load from the warehouse, limited to the configured zone and start date."""

@@ -51,6 +51,7 @@ class OutageRisk(UseCase):
     config: OutageRiskConfig
     baseline_label = "climatology baseline"
     rows_label = "asset outcomes of the latest storms"
+    headline_metrics = ("brier", "pr_auc")
 
     def load_dataset(self, conn: Connection) -> pd.DataFrame:
         """Every storm outcome joined to its asset's attributes, oldest storm first."""

@@ -7,8 +7,8 @@ from typer.testing import CliRunner
 
 
 def test_storm_seed_writes_inventory_and_history_once(tmp_path, monkeypatch):
-    from gridflow.cli import app
     from gridflow.config import reset_settings
+    from gridflow_cli.main import app
 
     monkeypatch.setenv("GRIDFLOW_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("GRIDFLOW_WAREHOUSE_URL", f"sqlite:///{tmp_path / 'warehouse.db'}")

@@ -62,10 +62,10 @@ def test_plan_table_has_one_row_per_center():
 
 
 def test_storm_plan_cli_prints_the_active_plan_and_history(tmp_path, monkeypatch):
-    from gridflow.cli import app
     from gridflow.config import reset_settings
     from gridflow.warehouse.engine import make_engine, upgrade
     from gridflow.warehouse.storm import store_plan
+    from gridflow_cli.main import app
 
     url = f"sqlite:///{tmp_path / 'warehouse.db'}"
     monkeypatch.setenv("GRIDFLOW_HOME", str(tmp_path / "home"))

@@ -59,3 +59,18 @@ def test_labels_and_drift_columns_are_declared_per_use_case(tmp_path):
     outage = get_use_case("outage_risk", settings)
     assert outage.baseline_label == "climatology baseline"
     assert outage.drift_columns() == outage.feature_columns()
+
+
+def test_summary_metrics_lead_with_the_gate_metric(tmp_path):
+    settings = Settings(home=tmp_path)
+    for name in known_use_cases():
+        use_case = get_use_case(name, settings)
+        assert use_case.summary_metrics()[0] == use_case.gate_metric
+    assert get_use_case("load_forecast", settings).summary_metrics() == ("mape", "rmse", "peak_hour_mape")
+
+
+def test_summary_metrics_default_to_the_gate_metric():
+    class Minimal(LoadForecast):
+        headline_metrics = ()
+
+    assert Minimal().summary_metrics() == ("mape",)

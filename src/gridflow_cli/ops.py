@@ -17,6 +17,7 @@ import typer
 
 from gridflow.config import get_settings
 from gridflow.errors import ConfigError, GridflowError
+from gridflow_cli.shell import bootstrap, fail
 
 if TYPE_CHECKING:
     from gridflow.services.deploy import DeployReport
@@ -28,21 +29,12 @@ RETRYABLE_STATES = frozenset({"COMPLETED", "FAILED", "CRASHED", "CANCELLED"})
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 
 
-def _fail(exc: Exception) -> None:
-    typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code=1)
-
 
 def _default_pool() -> str:
     from deployments.definitions import WORK_POOL
 
     return WORK_POOL
 
-
-def _bootstrap():
-    from gridflow.cli import _bootstrap as bootstrap
-
-    return bootstrap()
 
 
 def _point_prefect_at_stack():
@@ -88,7 +80,7 @@ def up(
         rows = stack.up(settings, pool=pool, limit=limit, echo=typer.echo,
                         deploy=lambda: _deploy_and_describe(pool, prune=True, schedules=schedules))
     except GridflowError as exc:
-        _fail(exc)
+        fail(exc)
     _print_status(rows)
     typer.echo(f"\nPrefect UI: {stack.ui_url(settings)}   (`gridflow down` stops the stack)")
 
@@ -126,11 +118,11 @@ def deploy(
     Idempotent: a second run changes nothing. Against the local server unless
     GRIDFLOW_PREFECT_API_URL is set.
     """
-    _bootstrap()
+    bootstrap()
     try:
         typer.echo(_deploy_and_describe(pool, prune, verbose, schedules))
     except GridflowError as exc:
-        _fail(exc)
+        fail(exc)
 
 
 def worker(
@@ -146,19 +138,19 @@ def worker(
     """
     from gridflow.services import prefect_server
 
-    settings = _bootstrap()
+    settings = bootstrap()
     pool = pool or _default_pool()
     api = os.environ["PREFECT_API_URL"]
     deadline = time.monotonic() + wait
     while not prefect_server.is_healthy(api):
         if time.monotonic() > deadline:
-            _fail(ConfigError(f"no Prefect API answers at {api} after {wait:.0f} s"))
+            fail(ConfigError(f"no Prefect API answers at {api} after {wait:.0f} s"))
         time.sleep(2)
     if deploy_first:
         try:
             typer.echo(_deploy_and_describe(pool, prune=True))
         except GridflowError as exc:
-            _fail(exc)
+            fail(exc)
     command = [sys.executable, "-m", "prefect", "worker", "start", "--pool", pool, "--type", "process",
                "--limit", str(limit), "--install-policy", "never"]
     if healthcheck:
@@ -186,8 +178,8 @@ def rerun(flow_run: Annotated[str, typer.Argument(help="flow run id, or its UI l
     try:
         run_id = parse_flow_run_ref(flow_run)
     except ConfigError as exc:
-        _fail(exc)
-    _bootstrap()
+        fail(exc)
+    bootstrap()
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.objects import StateType
     from prefect.exceptions import ObjectNotFound
@@ -198,17 +190,17 @@ def rerun(flow_run: Annotated[str, typer.Argument(help="flow run id, or its UI l
         try:
             run = client.read_flow_run(run_id)
         except ObjectNotFound:
-            _fail(ConfigError(f"no flow run {run_id} on {os.environ['PREFECT_API_URL']}"))
+            fail(ConfigError(f"no flow run {run_id} on {os.environ['PREFECT_API_URL']}"))
         state = run.state.type.value if run.state else "UNKNOWN"
         if run.deployment_id is None:
-            _fail(ConfigError(f"run {run_id} was not started from a deployment: no worker can pick it up again"))
+            fail(ConfigError(f"run {run_id} was not started from a deployment: no worker can pick it up again"))
         if state not in RETRYABLE_STATES:
-            _fail(ConfigError(f"run {run_id} is {state}: only finished runs can be retried"))
+            fail(ConfigError(f"run {run_id} is {state}: only finished runs can be retried"))
         result = client.set_flow_run_state(
             run_id, State(type=StateType.SCHEDULED, name="AwaitingRetry", message="Retry from `gridflow rerun`"),
             force=True)
     if result.status.value != "ACCEPT":
-        _fail(ConfigError(f"the server refused the retry: {result.details}"))
+        fail(ConfigError(f"the server refused the retry: {result.details}"))
     typer.echo(f"run {run.name} ({run_id}) was {state}; scheduled again (AwaitingRetry)")
     typer.echo(url_for("flow-run", obj_id=run_id) or str(run_id))
 

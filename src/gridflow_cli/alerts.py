@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from gridflow.errors import GridflowError
+from gridflow_cli.shell import bootstrap, fail
 
 alerts_app = typer.Typer(no_args_is_help=True, help="Weather alerts: accept an alert pushed to us.")
 
@@ -24,22 +25,19 @@ def push(
                                          allow_dash=True)],
 ):
     """Ingest an alert document as if polled: store it, and announce new warnings, updates, cancels."""
-    # Imported here: `gridflow.cli` imports this module, and Prefect must not load for --help.
-    from gridflow.cli import _bootstrap, _fail
-
     if str(file) == "-":
         doc, source = sys.stdin.buffer.read(), "push:<stdin>"
     else:
         if not file.is_file():
-            _fail(FileNotFoundError(f"no such file: {file}"))
+            fail(FileNotFoundError(f"no such file: {file}"))
         doc, source = file.read_bytes(), f"push:{file.name}"
-    _bootstrap()
+    bootstrap()
     from gridflow.storm.alert_intake import ingest_alert_document
 
     try:
         summary = ingest_alert_document(doc, received_via="push", source=source)
     except GridflowError as exc:
-        _fail(exc)
+        fail(exc)
     for change in summary.changes:
         typer.echo(f"{change.kind:<9} {change.event}: {change.alert_id} (chain {change.chain_id}, "
                    f"version {change.chain_version})")

@@ -1,0 +1,257 @@
+"""The `gridflow` command line: run the demo, ingest, retrain, inspect and roll back models.
+
+Heavy libraries (Prefect, MLflow, GX) are imported inside commands so `gridflow --help` is fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gridflow.config import get_settings
+from gridflow.errors import GridflowError
+from gridflow_cli.alerts import alerts_app
+from gridflow_cli.demo import demo
+from gridflow_cli.ops import register as register_ops
+from gridflow_cli.shell import bootstrap, fail, local_server, print_decision
+from gridflow_cli.storm import storm_app
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+ingest_app = typer.Typer(no_args_is_help=True, help="Load source data into the warehouse.")
+server_app = typer.Typer(no_args_is_help=True, help="The local Prefect server of the embedded stack.")
+app.add_typer(ingest_app, name="ingest")
+app.add_typer(server_app, name="server")
+app.add_typer(alerts_app, name="alerts")
+app.add_typer(storm_app, name="storm")
+register_ops(app)  # up, down, status, deploy, worker, rerun
+
+
+@ingest_app.command("pjm")
+def ingest_pjm(
+    file: Annotated[Path | None, typer.Option("--file", exists=True, dir_okay=False,
+                                              help="a Data Miner 2 CSV export or Kaggle-format file")] = None,
+    feed: Annotated[str, typer.Option(help="Data Miner 2 feed (API mode)")] = "hrl_load_metered",
+    zone: Annotated[list[str] | None, typer.Option("--zone", help="zone(s); repeat the option")] = None,
+    start: Annotated[str | None, typer.Option(help="first day (YYYY-MM-DD) when there is no watermark")] = None,
+    end: Annotated[str | None, typer.Option(help="last day (YYYY-MM-DD); default: now")] = None,
+    base_url: Annotated[str | None, typer.Option(help="API base URL (default: api.pjm.com)")] = None,
+    requests_per_minute: Annotated[float, typer.Option(help="PJM allows non-members 6, members 600")] = 6.0,
+):
+    """PJM hourly load: a CSV export with --file, otherwise the Data Miner 2 API (key: PJM_API_KEY)."""
+    bootstrap()
+    try:
+        if file is not None:
+            from flows.ingest_pjm_load import ingest_pjm_load
+
+            typer.echo(ingest_pjm_load(str(file)).describe())
+            return
+        from flows.ingest_pjm import ingest_pjm as ingest_pjm_flow
+        from gridflow.ingest.progress import page_progress
+
+        # Long backfills take minutes at 6 requests a minute: show pages as they arrive.
+        with typer.progressbar(length=1, label="PJM pages", file=sys.stderr) as bar:
+            def advance(done: int, total: int) -> None:
+                bar.length = max(total, 1)
+                bar.update(done - bar.pos)
+
+            with page_progress(advance):
+                result = ingest_pjm_flow(feed=feed, zones=zone, start=start, end=end, base_url=base_url,
+                                         requests_per_minute=requests_per_minute)
+        typer.echo(result.describe())
+    except GridflowError as exc:
+        fail(exc)
+
+
+@ingest_app.command("ercot")
+def ingest_ercot(
+    report: Annotated[str, typer.Option(help="report key, e.g. dam_spp, dam_energy_sold, actual_load")] = "dam_spp",
+    base_url: Annotated[str | None, typer.Option(help="MIS base URL (default: www.ercot.com)")] = None,
+    settlement_point: Annotated[list[str] | None, typer.Option("--settlement-point", help="keep only these")] = None,
+    max_documents: Annotated[int | None, typer.Option(help="load at most N new documents")] = None,
+):
+    """ERCOT MIS report documents not loaded before (listing, ZIP download, CSV)."""
+    bootstrap()
+    from flows.ingest_ercot import ingest_ercot as ingest_ercot_flow
+
+    try:
+        result = ingest_ercot_flow(report=report, base_url=base_url, settlement_points=settlement_point,
+                                   max_documents=max_documents)
+    except GridflowError as exc:
+        fail(exc)
+    typer.echo(result.describe())
+
+
+@ingest_app.command("meters")
+def ingest_meters(
+    folder: Annotated[Path, typer.Option("--folder", exists=True, file_okay=False, help="drop folder")],
+    pattern: Annotated[str, typer.Option(help="file name pattern")] = "*.csv",
+):
+    """Smart-meter interval files in a drop folder (SMT, timestamp/kWh, Green Button CSV)."""
+    bootstrap()
+    from flows.ingest_smart_meter import ingest_smart_meter
+
+    try:
+        report = ingest_smart_meter(str(folder), pattern)
+    except GridflowError as exc:
+        fail(exc)
+    typer.echo(report.describe())
+
+
+
+@app.command()
+def retrain(
+    model: Annotated[str, typer.Argument(help="use case / registered model name")] = "load_forecast",
+    trigger: Annotated[str, typer.Option(help="why this retrain runs (recorded)")] = "manual (CLI)",
+):
+    """Train a challenger, evaluate it against the champion and apply the promotion gate."""
+    bootstrap()
+    from flows.retrain import retrain as retrain_flow
+
+    try:
+        result = retrain_flow(model=model, trigger=trigger)
+    except GridflowError as exc:
+        fail(exc)
+    print_decision(result)
+
+
+@app.command()
+def models(as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False):
+    """Each registered model with its champion and challenger versions and key metrics."""
+    from gridflow.registry import mlflow_registry as registry
+
+    registry.configure(get_settings().mlflow_tracking_uri)
+    listing = registry.list_models()
+    if as_json:
+        typer.echo(json.dumps(listing, indent=2, default=str))
+        return
+    if not listing:
+        typer.echo("no registered models yet: run `gridflow retrain load_forecast`")
+    for entry in listing:
+        typer.echo(entry["name"])
+        for alias in ("champion", "challenger"):
+            info = entry[alias]
+            if info is None:
+                typer.echo(f"  {alias:<10} (none)")
+                continue
+            keys = [k for k in _summary_metrics(entry["name"]) if k in info["metrics"]]
+            shown = ", ".join(f"{k}={info['metrics'][k]:.4g}" for k in keys)
+            typer.echo(f"  {alias:<10} v{info['version']}  {shown}")
+
+
+def _summary_metrics(model: str) -> list[str]:
+    """MLflow metric names that summarise a version of `model` (none for a model gridflow does not know)."""
+    from gridflow.errors import UnknownUseCaseError
+    from gridflow.usecases.catalog import get_use_case
+
+    try:
+        use_case = get_use_case(model)
+    except UnknownUseCaseError:
+        return []
+    return [f"holdout_{name}" for name in use_case.summary_metrics()]
+
+
+@app.command()
+def rollback(
+    model: Annotated[str, typer.Argument(help="registered model name")],
+    reason: Annotated[str, typer.Option(help="why (recorded in the audit table)")] = "operator rollback",
+    actor: Annotated[str | None, typer.Option(help="who (default: $USER)")] = None,
+):
+    """Point `champion` back at the previous champion; the move is audited."""
+    import getpass
+
+    from gridflow.registry import mlflow_registry as registry
+    from gridflow.registry.promotion import rollback_champion
+    from gridflow.runtime import warehouse
+
+    settings = get_settings()
+    registry.configure(settings.mlflow_tracking_uri)
+    try:
+        move = rollback_champion(warehouse(), model, actor=actor or getpass.getuser(), reason=reason)
+    except GridflowError as exc:
+        fail(exc)
+    typer.echo(f"{model}: champion v{move.from_version} -> v{move.to_version} (audit row {move.audit_id})")
+
+
+@app.command()
+def history(model: Annotated[str, typer.Argument(help="registered model name")] = "load_forecast"):
+    """The promotion audit trail of a model, newest first."""
+    from gridflow.runtime import warehouse
+    from gridflow.warehouse import audit
+
+    with warehouse().connect() as conn:
+        rows = audit.decision_history(conn, model)
+    for row in rows:
+        typer.echo(f"{row['decided_at']}  {row['action']:<8} {row['from_version']} -> {row['to_version']}"
+                   f"  by {row['actor']}: {row['reason']}")
+
+
+app.command()(demo)  # gridflow_cli.demo: the five-step offline demo
+
+
+@app.command("mlflow-ui")
+def mlflow_ui():
+    """Serve the MLflow UI on the embedded tracking store (foreground; Ctrl-C stops it)."""
+    import os
+
+    settings = get_settings()
+    command = [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1",
+               "--port", str(settings.mlflow_ui_port),
+               "--backend-store-uri", settings.mlflow_tracking_uri,
+               "--default-artifact-root", settings.mlflow_artifact_root]
+    os.execv(sys.executable, command)
+
+
+@app.command()
+def serve(
+    only: Annotated[list[str] | None, typer.Option("--deployment", help="FLOW/NAME to serve; repeat")] = None,
+):
+    """Serve the deployments from this process (schedules, triggers, UI runs and retries)."""
+    bootstrap()
+    from prefect import serve as prefect_serve
+
+    from deployments.definitions import all_deployments
+
+    chosen = [d for d in all_deployments() if not only or f"{d.flow_name}/{d.name}" in only]
+    if not chosen:
+        fail(GridflowError(f"no deployment named {only}"))
+    prefect_serve(*chosen)
+
+
+@server_app.command("start")
+def server_start():
+    """Start the local Prefect server (no-op when it already runs)."""
+    bootstrap()
+    typer.echo(f"Prefect UI at {local_server(get_settings()).ui_url}")
+
+
+@server_app.command("stop")
+def server_stop():
+    """Stop the local Prefect server."""
+    from gridflow.services import prefect_server
+
+    stopped = prefect_server.stop(local_server(get_settings()))
+    typer.echo("stopped" if stopped else "not running")
+
+
+@server_app.command("status")
+def server_status():
+    """Say whether the local Prefect server runs and answers."""
+    from gridflow.services import prefect_server
+
+    server = local_server(get_settings())
+    pid = prefect_server.running_pid(server)
+    healthy = prefect_server.is_healthy(server.api_url)
+    typer.echo(f"pid {pid or '-'} · {'healthy' if healthy else 'not answering'} · {server.ui_url}")
+
+
+def main() -> None:
+    """Console entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()
