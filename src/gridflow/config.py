@@ -7,23 +7,25 @@ or Prefect Secret blocks at the point of use.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
+from typing import TypeVar
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, create_model, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from gridflow.usecases.configs import ErcotConfig, LoadForecastConfig, NotifyConfig, OutageRiskConfig, StormConfig
+from gridflow.usecases.configs import ErcotConfig, NotifyConfig, StormConfig
 
 DEFAULT_HOME = Path(".gridflow")
+# One reading rule for every setting: `GRIDFLOW_` prefix, `__` between nested keys, `.env` too.
+ENVIRONMENT = SettingsConfigDict(env_prefix="GRIDFLOW_", env_file=".env", env_nested_delimiter="__", extra="ignore")
+SectionT = TypeVar("SectionT", bound=BaseModel)
 
 
 class Settings(BaseSettings):
     """Where gridflow keeps its state and how it reaches its services."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="GRIDFLOW_", env_file=".env", env_nested_delimiter="__", extra="ignore"
-    )
+    model_config = ENVIRONMENT
 
     home: Path = Field(default=DEFAULT_HOME, description="Folder for every embedded store.")
     warehouse_url: str | None = Field(default=None, description="SQLAlchemy URL of the warehouse.")
@@ -37,10 +39,8 @@ class Settings(BaseSettings):
     prefect_port: int = Field(default=4200, description="Port of the local Prefect server.")
     mlflow_ui_port: int = Field(default=5000, description="Port of the local MLflow UI.")
     actor: str = Field(default="gridflow", description="Recorded as the actor of automatic decisions.")
-    load_forecast: LoadForecastConfig = Field(default_factory=LoadForecastConfig)
     ercot: ErcotConfig = Field(default_factory=ErcotConfig)
     storm: StormConfig = Field(default_factory=StormConfig)
-    outage_risk: OutageRiskConfig = Field(default_factory=OutageRiskConfig)
     notify: NotifyConfig = Field(default_factory=NotifyConfig)
 
     @model_validator(mode="after")
@@ -86,3 +86,20 @@ def get_settings() -> Settings:
 def reset_settings() -> None:
     """Forget cached settings (tests and the CLI change the environment)."""
     get_settings.cache_clear()
+
+
+def section(name: str, model: type[SectionT]) -> SectionT:
+    """The settings of one named part (a use case) as `model`, read like every other setting:
+    `GRIDFLOW_<NAME>__<FIELD>` variables and the `.env` file, defaults where neither says."""
+    return getattr(_section_reader(name, model)(), name)
+
+
+class _SectionBase(BaseSettings):
+    model_config = ENVIRONMENT
+
+
+@cache
+def _section_reader(name: str, model: type[BaseModel]) -> type[BaseSettings]:
+    # A settings class with the one field `name`, so nested variables parse exactly as in Settings.
+    return create_model(f"{model.__name__}Section", __base__=_SectionBase,
+                        **{name: (model, Field(default_factory=model))})

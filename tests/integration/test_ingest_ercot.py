@@ -55,7 +55,7 @@ def normalized(rows: list[tuple]) -> list[tuple]:
 
 
 def ledger_rows() -> list[dict]:
-    from gridflow.warehouse import list_ingests
+    from gridflow.warehouse.ledger import list_ingests
     from tasks.common import warehouse
 
     with warehouse().connect() as conn:

@@ -11,7 +11,8 @@ from gridflow.errors import RegistryError
 from gridflow.registry import mlflow_registry as registry
 from gridflow.registry.gate import GateThresholds, decide_promotion
 from gridflow.registry.promotion import apply_gate_decision, rollback_champion
-from gridflow.warehouse import audit, make_engine, upgrade
+from gridflow.warehouse import audit
+from gridflow.warehouse.engine import make_engine, upgrade
 
 pytestmark = pytest.mark.integration
 GATE = GateThresholds(metric="mape", min_relative_improvement=0.01)

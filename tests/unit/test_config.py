@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from gridflow.config import Settings
+from gridflow.config import Settings, section
+from gridflow.usecases.configs import LoadForecastConfig
 
 
 def test_embedded_defaults_live_under_home(tmp_path):
@@ -23,6 +24,8 @@ def test_environment_overrides_with_prefix_and_nesting(monkeypatch, tmp_path):
     monkeypatch.setenv("GRIDFLOW_LOAD_FORECAST__MIN_RELATIVE_IMPROVEMENT", "0.05")
     settings = Settings()
     assert settings.warehouse_url == "postgresql+psycopg://u@db/gridflow"
-    assert settings.load_forecast.holdout_start == date(2016, 3, 1)
-    assert settings.load_forecast.min_relative_improvement == 0.05
     assert settings.home == tmp_path.resolve()
+    # A part's own section (a use case) is read by the same rule.
+    load_forecast = section("load_forecast", LoadForecastConfig)
+    assert load_forecast.holdout_start == date(2016, 3, 1)
+    assert load_forecast.min_relative_improvement == 0.05

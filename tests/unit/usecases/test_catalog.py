@@ -4,25 +4,34 @@ from __future__ import annotations
 
 import pytest
 
-from gridflow.config import Settings
+from gridflow.config import section
 from gridflow.errors import UnknownUseCaseError
 from gridflow.forecast.features import CALENDAR_FEATURES
 from gridflow.monitoring.decision import MonitorPolicy
 from gridflow.usecases.base import UseCase
-from gridflow.usecases.catalog import USE_CASES, get_use_case, known_use_cases
+from gridflow.usecases.catalog import USE_CASES, get_use_case, known_use_cases, use_case_class
 from gridflow.usecases.configs import LoadForecastConfig, MonitorConfig, OutageRiskConfig, UseCaseConfig
 from gridflow.usecases.load_forecast import LoadForecast
 
 
-def test_every_registered_use_case_builds_from_its_settings_field(tmp_path):
-    settings = Settings(home=tmp_path)
+def test_every_registered_use_case_builds_from_its_settings_section():
     assert known_use_cases() == list(USE_CASES) == ["load_forecast", "outage_risk"]
-    for name, registration in USE_CASES.items():
-        use_case = get_use_case(name, settings)
+    for name in USE_CASES:
+        use_case = get_use_case(name)
         assert isinstance(use_case, UseCase)
         assert use_case.name == name
-        assert use_case.config == getattr(settings, registration.settings_field)
+        assert use_case.config == section(name, use_case.config_type)
         assert isinstance(use_case.config, UseCaseConfig)
+
+
+def test_a_use_case_reads_its_own_environment_variables(monkeypatch):
+    monkeypatch.setenv("GRIDFLOW_OUTAGE_RISK__HOLDOUT_STORMS", "3")
+    monkeypatch.setenv("GRIDFLOW_OUTAGE_RISK__MONITOR__COOLDOWN_HOURS", "6")
+    monkeypatch.setenv("GRIDFLOW_LOAD_FORECAST__ZONES", '["PJME", "AEP"]')
+    outage = get_use_case("outage_risk")
+    assert outage.config.holdout_storms == 3
+    assert outage.monitor.cooldown_hours == 6.0
+    assert get_use_case("load_forecast").config.zones == ["PJME", "AEP"]
 
 
 def test_unknown_use_case_names_the_known_ones():
@@ -35,7 +44,7 @@ def test_approval_gate_and_monitor_come_from_the_config(tmp_path, name):
     config_type = {"load_forecast": LoadForecastConfig, "outage_risk": OutageRiskConfig}[name]
     config = config_type(require_approval=True, approval_timeout_hours=0.5, min_relative_improvement=0.05,
                          monitor=MonitorConfig(cooldown_hours=6.0))
-    use_case = type(get_use_case(name, Settings(home=tmp_path)))(config)
+    use_case = use_case_class(name)(config)
     assert use_case.require_approval is True
     assert use_case.approval_timeout_s == 1800
     assert use_case.gate.min_relative_improvement == 0.05
@@ -50,23 +59,21 @@ def test_defaults_need_no_approval_and_use_the_default_policy():
 
 
 def test_labels_and_drift_columns_are_declared_per_use_case(tmp_path):
-    settings = Settings(home=tmp_path)
-    load = get_use_case("load_forecast", settings)
+    load = get_use_case("load_forecast")
     assert (load.baseline_label, load.rows_label) == ("seasonal-naive baseline", "hourly targets")
     # Calendar columns are fixed by the date over a two-week window: never watched for drift.
     assert load.drift_columns() and not set(load.drift_columns()) & set(CALENDAR_FEATURES)
     assert set(load.drift_columns()) < set(load.feature_columns())
-    outage = get_use_case("outage_risk", settings)
+    outage = get_use_case("outage_risk")
     assert outage.baseline_label == "climatology baseline"
     assert outage.drift_columns() == outage.feature_columns()
 
 
 def test_summary_metrics_lead_with_the_gate_metric(tmp_path):
-    settings = Settings(home=tmp_path)
     for name in known_use_cases():
-        use_case = get_use_case(name, settings)
+        use_case = get_use_case(name)
         assert use_case.summary_metrics()[0] == use_case.gate_metric
-    assert get_use_case("load_forecast", settings).summary_metrics() == ("mape", "rmse", "peak_hour_mape")
+    assert get_use_case("load_forecast").summary_metrics() == ("mape", "rmse", "peak_hour_mape")
 
 
 def test_summary_metrics_default_to_the_gate_metric():
