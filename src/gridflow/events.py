@@ -65,6 +65,11 @@ def alert_id_from_resource(resource: str) -> str:
     return resource[len(ALERT_RESOURCE_PREFIX):]
 
 
+def resource(resource_id: str, labels: dict[str, str] | None = None) -> dict[str, str]:
+    """The `resource` of an emitted event: its id plus optional labels (name, role, our own keys)."""
+    return {"prefect.resource.id": resource_id, **(labels or {})}
+
+
 def resource_match(resource_id: str) -> dict[str, str]:
     """The `match` of a deployment trigger that answers events on `resource_id` (``*`` allowed)."""
     return {"prefect.resource.id": resource_id}

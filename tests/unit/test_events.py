@@ -42,3 +42,9 @@ def test_every_name_is_under_the_gridflow_namespace():
              events.DATA_QUARANTINED, events.ASSET_HEALTH_DEGRADED, *events.WEATHER_ALERT.values()]
     assert all(name.startswith("gridflow.") for name in names)
     assert len(set(names)) == len(names)
+
+
+def test_an_emitted_resource_carries_its_id_and_labels():
+    assert events.resource(events.model_resource("m")) == {"prefect.resource.id": "gridflow.model.m"}
+    assert events.resource("nws.alert-chain.c", {"prefect.resource.role": "alert-chain"}) == {
+        "prefect.resource.id": "nws.alert-chain.c", "prefect.resource.role": "alert-chain"}

@@ -41,7 +41,7 @@ def quarantine(engine: Engine, dataset: str, ledger_id: int, reason: str, detail
     payload_key = "file" if path is not None else "locator"
     events.emit(events.Event(
         event=events.DATA_QUARANTINED,
-        resource={"prefect.resource.id": events.dataset_resource(dataset)},
+        resource=events.resource(events.dataset_resource(dataset)),
         payload={"ledger_id": ledger_id, payload_key: where, "reason": reason[:2000]},
     ))
     log().error("quarantined %s (ledger id %s): %s", where, ledger_id, reason)

@@ -56,7 +56,7 @@ def request_retrain(
     """Emit DRIFT_DETECTED (the retrain deployment's trigger) and mark the check; returns the event id."""
     event_id = events.emit(events.Event(
         event=events.DRIFT_DETECTED,
-        resource={"prefect.resource.id": events.model_resource(model)},
+        resource=events.resource(events.model_resource(model)),
         payload={"model": model, "reason": decision.reason, "drift_share": decision.drift_share,
                  "drifted_features": drift.drifted, "prediction_drift": drift.prediction_drift,
                  "accuracy_degradation": decision.accuracy_degradation,

@@ -15,7 +15,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from gridflow.events import WEATHER_ALERT, Event, alert_chain_resource, alert_resource
+from gridflow.events import WEATHER_ALERT, Event, alert_chain_resource, alert_resource, resource
 
 if TYPE_CHECKING:
     from gridflow.warehouse.alerts import StoredAlert
@@ -33,16 +33,12 @@ def event_id(alert_id: str, kind: str, first_seen_utc: datetime) -> uuid.UUID:
 def announcement(alert: StoredAlert) -> Event:
     """The event for a stored message; its kind comes from the row (`StoredAlert.change_kind`)."""
     kind = alert.change_kind
-    resource = {
-        "prefect.resource.id": alert_resource(alert.alert_id),
-        "prefect.resource.name": alert.title[:200],
-        "gridflow.alert.chain-id": alert.chain_id,
-        "gridflow.alert.event": alert.event,
-    }
-    related = [{"prefect.resource.id": alert_chain_resource(alert.chain_id), "prefect.resource.role": "alert-chain"}]
+    labels = {"prefect.resource.name": alert.title[:200], "gridflow.alert.chain-id": alert.chain_id,
+              "gridflow.alert.event": alert.event}
+    related = [resource(alert_chain_resource(alert.chain_id), {"prefect.resource.role": "alert-chain"})]
     # `occurred` is left to emit_event (now): NWS `sent` is in the payload, and an event dated
     # months back would fall outside the UI's and the events API's default windows.
-    return Event(WEATHER_ALERT[kind], resource, alert_payload(alert), related,
+    return Event(WEATHER_ALERT[kind], resource(alert_resource(alert.alert_id), labels), alert_payload(alert), related,
                  event_id(alert.alert_id, kind, alert.first_seen_utc))
 
 

@@ -35,7 +35,7 @@ def settle_decision(
     )
     events.emit(events.Event(
         event=events.MODEL_PROMOTED if decision.promote else events.PROMOTION_REJECTED,
-        resource={"prefect.resource.id": events.model_resource(model)},
+        resource=events.resource(events.model_resource(model)),
         payload={"version": logged.version, "reason": decision.reason, "audit_id": move.audit_id},
     ))
     return move
