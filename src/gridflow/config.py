@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field, create_model, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -84,13 +84,22 @@ def get_settings() -> Settings:
 
 
 def reset_settings() -> None:
-    """Forget cached settings (tests and the CLI change the environment)."""
+    """Forget cached settings and sections (tests and the CLI change the environment)."""
     get_settings.cache_clear()
+    _read_section.cache_clear()
 
 
 def section(name: str, model: type[SectionT]) -> SectionT:
     """The settings of one named part (a use case) as `model`, read like every other setting:
-    `GRIDFLOW_<NAME>__<FIELD>` variables and the `.env` file, defaults where neither says."""
+    `GRIDFLOW_<NAME>__<FIELD>` variables and the `.env` file, defaults where neither says.
+
+    Read once per process like `get_settings` (every task builds its use case); `reset_settings`
+    forgets them."""
+    return _read_section(name, model)
+
+
+@cache
+def _read_section(name: str, model: type[BaseModel]) -> Any:
     return getattr(_section_reader(name, model)(), name)
 
 

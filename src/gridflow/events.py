@@ -72,7 +72,7 @@ def resource(resource_id: str, labels: dict[str, str] | None = None) -> dict[str
 
 def resource_match(resource_id: str) -> dict[str, str]:
     """The `match` of a deployment trigger that answers events on `resource_id` (``*`` allowed)."""
-    return {"prefect.resource.id": resource_id}
+    return resource(resource_id)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from gridflow.config import Settings, section
+from gridflow.config import Settings, reset_settings, section
 from gridflow.usecases.configs import LoadForecastConfig
 
 
@@ -22,6 +22,7 @@ def test_environment_overrides_with_prefix_and_nesting(monkeypatch, tmp_path):
     monkeypatch.setenv("GRIDFLOW_WAREHOUSE_URL", "postgresql+psycopg://u@db/gridflow")
     monkeypatch.setenv("GRIDFLOW_LOAD_FORECAST__HOLDOUT_START", "2016-03-01")
     monkeypatch.setenv("GRIDFLOW_LOAD_FORECAST__MIN_RELATIVE_IMPROVEMENT", "0.05")
+    reset_settings()  # settings and sections are read once per process
     settings = Settings()
     assert settings.warehouse_url == "postgresql+psycopg://u@db/gridflow"
     assert settings.home == tmp_path.resolve()
@@ -29,3 +30,5 @@ def test_environment_overrides_with_prefix_and_nesting(monkeypatch, tmp_path):
     load_forecast = section("load_forecast", LoadForecastConfig)
     assert load_forecast.holdout_start == date(2016, 3, 1)
     assert load_forecast.min_relative_improvement == 0.05
+    monkeypatch.undo()
+    reset_settings()

@@ -18,8 +18,6 @@ from gridflow.warehouse import documents, ledger
 from gridflow.warehouse.documents import TableWriter
 from gridflow.warehouse.watermarks import set_watermark
 
-MAX_REASON = 4000
-
 
 @dataclass(frozen=True)
 class Entry:
@@ -100,7 +98,7 @@ def load_batch(engine: Engine, entry: Entry, write: TableWriter, parsed: Parsed,
             status, reason = "loaded", "; ".join(issues)
         kept = issues if detail_issues is None else issues[:detail_issues]
         ledger.finish_ingest(conn, ledger_id, status, rows_read=parsed.rows_read, rows_written=written,
-                             reason=reason[:MAX_REASON] or None, details={**(details or {}), "issues": kept})
+                             reason=reason or None, details={**(details or {}), "issues": kept})
         if document is not None:
             documents.record_document(conn, entry.source, document.doc_id, document.report, document.name,
                                       document.published_at, ledger_id)

@@ -54,7 +54,7 @@ def mark_failed(engine: Engine, ticket: IngestTicket, exc: BaseException) -> Non
     """Close a ticket's ledger row as failed: a retry opens a fresh one, this one must not stay "started"."""
     try:
         with engine.begin() as conn:
-            ledger.finish_ingest(conn, ticket.ledger_id, "failed", reason=f"{type(exc).__name__}: {exc}"[:4000])
+            ledger.finish_ingest(conn, ticket.ledger_id, "failed", reason=f"{type(exc).__name__}: {exc}")
     except Exception:  # the database may be what failed; the original error matters more
         log().warning("could not mark ledger id %s failed", ticket.ledger_id)
 

@@ -262,7 +262,7 @@ def _record_failure(engine: Engine, spec: FeedSpec, plan: ChunkPlan, options: Cl
     # The fetch failed before anything was written: leave a `failed` ledger row for the operator.
     with engine.begin() as conn:
         ledger_id = ledger.start_ingest(conn, SOURCE, spec.dataset, _locator(options, plan), "unfetched")
-        ledger.finish_ingest(conn, ledger_id, "failed", reason=f"{type(exc).__name__}: {exc}"[:2000])
+        ledger.finish_ingest(conn, ledger_id, "failed", reason=f"{type(exc).__name__}: {exc}")
 
 
 def not_run(plan: ChunkPlan, why: str) -> Outcome:

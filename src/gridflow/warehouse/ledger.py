@@ -57,6 +57,10 @@ def start_ingest(
     return int(result.inserted_primary_key[0])
 
 
+# A malformed file can produce an error message of megabytes; the ledger keeps its head.
+MAX_REASON = 4000
+
+
 def finish_ingest(
     conn: Connection,
     ingest_id: int,
@@ -68,8 +72,9 @@ def finish_ingest(
 ) -> None:
     """Close a started ingest with its final status (loaded|skipped|quarantined|failed).
 
-    `details` is stored as JSON (e.g. the failing expectations of a quarantined batch).
-    Raises LedgerError if the id is unknown or the ingest was already finished.
+    `details` is stored as JSON (e.g. the failing expectations of a quarantined batch); `reason`
+    is kept to its first `MAX_REASON` characters. Raises LedgerError if the id is unknown or the
+    ingest was already finished.
     """
     if status not in FINAL_STATUSES:
         raise ValueError(f"status must be one of {FINAL_STATUSES}, not {status!r}")
@@ -82,7 +87,7 @@ def finish_ingest(
             status=status,
             rows_read=None if rows_read is None else int(rows_read),
             rows_written=None if rows_written is None else int(rows_written),
-            reason=reason,
+            reason=None if reason is None else reason[:MAX_REASON],
             details=details,
             finished_at=datetime.now(UTC),
         )

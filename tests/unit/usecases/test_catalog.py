@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gridflow.config import section
+from gridflow.config import reset_settings, section
 from gridflow.errors import UnknownUseCaseError
 from gridflow.forecast.features import CALENDAR_FEATURES
 from gridflow.monitoring.decision import MonitorPolicy
@@ -28,10 +28,15 @@ def test_a_use_case_reads_its_own_environment_variables(monkeypatch):
     monkeypatch.setenv("GRIDFLOW_OUTAGE_RISK__HOLDOUT_STORMS", "3")
     monkeypatch.setenv("GRIDFLOW_OUTAGE_RISK__MONITOR__COOLDOWN_HOURS", "6")
     monkeypatch.setenv("GRIDFLOW_LOAD_FORECAST__ZONES", '["PJME", "AEP"]')
-    outage = get_use_case("outage_risk")
-    assert outage.config.holdout_storms == 3
-    assert outage.monitor.cooldown_hours == 6.0
-    assert get_use_case("load_forecast").config.zones == ["PJME", "AEP"]
+    reset_settings()  # sections are read once per process, like the settings
+    try:
+        outage = get_use_case("outage_risk")
+        assert outage.config.holdout_storms == 3
+        assert outage.monitor.cooldown_hours == 6.0
+        assert get_use_case("load_forecast").config.zones == ["PJME", "AEP"]
+    finally:
+        monkeypatch.undo()
+        reset_settings()
 
 
 def test_unknown_use_case_names_the_known_ones():
