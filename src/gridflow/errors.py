@@ -42,6 +42,10 @@ class InsufficientDataError(GridflowError):
     """There is not enough history to build features, train or evaluate."""
 
 
+class MissingInputError(GridflowError):
+    """An input a scheduled product needs (recent load, a weather vintage) is not in the warehouse."""
+
+
 class RegistryError(GridflowError):
     """The model registry is missing a model, version or alias that an action needs."""
 

@@ -17,6 +17,7 @@ TABLES = {
     "market_price", "market_quantity", "meter_interval", "source_document", "ingest_watermark",
     "drift_check",
     "weather_alert", "asset", "storm_outcome", "outage_prediction", "crew_plan", "crew_plan_line",
+    "weather_forecast", "weather_observation", "weather_daily", "load_forecast_issued",
 }
 
 

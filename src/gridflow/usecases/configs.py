@@ -46,6 +46,50 @@ class LoadForecastConfig(UseCaseConfig):
     backtest_folds: int = Field(default=4, ge=0)
     backtest_test_days: int = Field(default=91, ge=7)
     xgb_params: dict[str, Any] = Field(default_factory=dict, description="Overrides of defaults.")
+    # Weather: a zone uses the sites of `GRIDFLOW_WEATHER__SITES` whose `zone` is its own; a zone
+    # without a site trains and issues without weather features and says so in the run.
+    use_weather: bool = Field(default=True, description="Use weather features where a site is configured.")
+    weather_error_mae_f: float = Field(
+        default=2.5, ge=0, description="Forecast-sized error added to observed temperature in training (MAE, F)."
+    )
+    fallback_model: str | None = Field(
+        default=None, description="Registered model issued instead when no weather vintage exists (none: fail)."
+    )
+
+
+class WeatherSite(BaseModel):
+    """A weather point feeding one zone: NWS grid forecast at lat/lon, observations at a station."""
+
+    site: str = Field(description="Site id used in the warehouse, e.g. BWI.")
+    zone: str = Field(description="Load zone the site's weather feeds, e.g. PJME.")
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    station: str = Field(description="NWS observation station (ICAO), e.g. KBWI.")
+    tz: str = Field(default="America/New_York", description="Local time zone of the site's calendar days.")
+    weight: float = Field(default=1.0, gt=0, description="Weight when a zone averages several sites.")
+
+
+def _default_sites() -> list[WeatherSite]:
+    # Baltimore-Washington airport: inside PJM East, and the GHCN-Daily history shipped in data/.
+    return [WeatherSite(site="BWI", zone="PJME", latitude=39.1754, longitude=-76.6683, station="KBWI")]
+
+
+class WeatherConfig(BaseModel):
+    """Weather source settings (env: `GRIDFLOW_WEATHER__<FIELD>`); the NWS API needs no key."""
+
+    nws_base_url: str = Field(default="https://api.weather.gov", description="NWS API; a replay server offline.")
+    # api.weather.gov refuses requests without a User-Agent and asks for a contact in it.
+    user_agent: str = Field(default="gridflow/0.1 (load-forecast weather; ops@example-utility.com)",
+                            description="Sent on every NWS request: say who you are and how to reach you.")
+    sites: list[WeatherSite] = Field(default_factory=_default_sites, description="Weather points per zone.")
+    max_attempts: int = Field(default=4, ge=1, description="Tries per NWS request on 429/5xx/network errors.")
+    backoff_seconds: float = Field(default=1.0, ge=0.0)
+    stale_after_hours: float = Field(default=12.0, gt=0, description="A vintage older than this is reported stale.")
+    observation_days: int = Field(default=3, ge=1, le=7, description="Days of station observations fetched.")
+
+    def sites_for(self, zone: str) -> list[WeatherSite]:
+        """The sites configured for `zone` (empty: the zone runs without weather)."""
+        return [s for s in self.sites if s.zone == zone]
 
 
 class ErcotConfig(BaseModel):

@@ -7,6 +7,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -339,4 +340,84 @@ crew_plan_line = Table(
     Column("expected_customers_out", Float, nullable=False),
     Column("crews_needed", Integer, nullable=False),
     Column("priority_assets", JSONType, nullable=False),  # [{asset_id, probability, customers}, ...]
+)
+
+# Weather, point in time. A forecast row is one hour of one vintage: the forecast's own
+# `updateTime` is the vintage and part of the key, so a later vintage never overwrites the one a
+# feature used. A vintage counts as known from its update_time; fetched_at is for the audit.
+weather_forecast = Table(
+    "weather_forecast",
+    metadata,
+    Column("site", String(64), primary_key=True),  # configured site id, e.g. BWI
+    Column("update_time_utc", UTCDateTime, primary_key=True),  # the forecast's own vintage
+    Column("valid_start_utc", UTCDateTime, primary_key=True),
+    Column("valid_end_utc", UTCDateTime, nullable=False),
+    Column("temperature_f", Float, nullable=True),  # NWS answers null now and then: kept as null
+    Column("dewpoint_c", Float, nullable=True),
+    Column("relative_humidity_pct", Float, nullable=True),
+    Column("wind_speed_mph", Float, nullable=True),
+    Column("generated_at_utc", UTCDateTime, nullable=True),
+    Column("fetched_at_utc", UTCDateTime, nullable=False),
+    Column("ingest_id", Integer, ForeignKey("ingest_ledger.id"), nullable=True),
+    Index(None, "ingest_id"),
+)
+
+# Station observations (NWS), hourly-ish, apart from forecasts.
+weather_observation = Table(
+    "weather_observation",
+    metadata,
+    Column("station", String(16), primary_key=True),  # ICAO id, e.g. KBWI
+    Column("observed_at_utc", UTCDateTime, primary_key=True),
+    Column("temperature_c", Float, nullable=True),
+    Column("dewpoint_c", Float, nullable=True),
+    Column("quality_control", String(4), nullable=True),
+    Column("ingest_id", Integer, ForeignKey("ingest_ledger.id"), nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index(None, "ingest_id"),
+)
+
+WEATHER_DAILY_SOURCES = ("ghcn_daily", "nws_observations")
+
+# Observed daily extremes per site and local calendar day: GHCN-Daily history, or the day's
+# NWS observations once the day has closed.
+weather_daily = Table(
+    "weather_daily",
+    metadata,
+    Column("site", String(64), primary_key=True),
+    Column("local_date", Date, primary_key=True),
+    Column("tmax_f", Float, nullable=True),
+    Column("tmin_f", Float, nullable=True),
+    Column("prcp_in", Float, nullable=True),
+    Column("source", String(32), nullable=False),
+    Column("ingest_id", Integer, ForeignKey("ingest_ledger.id"), nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+    CheckConstraint(_in("source", WEATHER_DAILY_SOURCES), name="source"),
+    Index(None, "ingest_id"),
+)
+
+WEATHER_KINDS = ("forecast", "none")
+
+# Every day-ahead forecast issued, as issued: first write wins, so a re-run for the same issue
+# time and model version changes nothing, and accuracy is measured on what operators received.
+load_forecast_issued = Table(
+    "load_forecast_issued",
+    metadata,
+    Column("zone", String(64), primary_key=True),
+    Column("target_start_utc", UTCDateTime, primary_key=True),
+    # The information cutoff of the issue (D-1 09:00 local): no load or weather vintage after it is used.
+    Column("issued_at_utc", UTCDateTime, primary_key=True),
+    Column("model_version", String(64), primary_key=True),
+    Column("model_name", String(128), nullable=False),
+    Column("target_start_local", WallClockDateTime, nullable=False),
+    Column("is_dst", Boolean, nullable=False),
+    Column("p10_mw", Float, nullable=False),
+    Column("p50_mw", Float, nullable=False),
+    Column("p90_mw", Float, nullable=False),
+    Column("weather_kind", String(16), nullable=False),
+    Column("weather_site", String(64), nullable=True),
+    Column("weather_vintage_utc", UTCDateTime, nullable=True),  # update_time of the vintage used
+    Column("flow_run_id", String(64), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    CheckConstraint(_in("weather_kind", WEATHER_KINDS), name="weather_kind"),
+    Index(None, "zone", "target_start_utc"),
 )
