@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import shutil
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -30,10 +30,18 @@ from gridflow.errors import ParseError, ValidationFailed
 from gridflow.ingest.contract import Outcome, Parsed
 from gridflow.replay import ReplayServer
 from gridflow.replay.ercot_mis import REAL_LOAD_CSV, load_doc, serve_mis, zip_bytes
+from gridflow.replay.nws_weather import (
+    FORECAST_FIXTURE,
+    REAL_LATITUDE,
+    REAL_LONGITUDE,
+    REAL_STATION,
+    FakeNwsWeather,
+    real_weather_scenario,
+)
 from gridflow.replay.pjm_dataminer import FakeDataMiner
 from gridflow.sources.meters.frame import METER_KEY
 from gridflow.warehouse.engine import make_engine, upgrade
-from gridflow.warehouse.tables import ingest_ledger, load_observation, meter_interval
+from gridflow.warehouse.tables import ingest_ledger, load_observation, meter_interval, weather_daily, weather_forecast
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 PJM_KEY = "contract-key"
@@ -47,6 +55,10 @@ class SourceCase:
     table: ClassVar[sa.Table]
     key: ClassVar[list[str]]
     tz: ClassVar[str]
+    daily: ClassVar[bool] = False  # rows keyed by local calendar day instead of an hourly instant
+    instant: ClassVar[str] = frames.INTERVAL_START_UTC  # the rows' UTC instant
+    local: ClassVar[str | None] = frames.INTERVAL_START_LOCAL  # its local wall clock (None: rows carry none)
+    dst: ClassVar[str | None] = frames.IS_DST  # the DST flag of that wall clock (None: rows carry none)
 
     def setup(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         """Prepare inputs (files, a replay server) before the first run."""
@@ -205,7 +217,119 @@ class SmartMeterFiles(SourceCase):
         return meters.ingest_files(engine, meters.scan_drop_folder(str(self.drop)))
 
 
-CASES = [PjmLoadCsv, PjmApi, ErcotMis, SmartMeterFiles]
+class GhcnDailyFiles(SourceCase):
+    """Weather history: daily rows keyed by local calendar day (no UTC instant, no DST flag)."""
+
+    name, dataset, table, tz = "ghcn_daily_csv", "weather_daily", weather_daily, "America/New_York"
+    key: ClassVar[list[str]] = ["site", "local_date"]
+    daily = True
+
+    def setup(self, tmp_path, monkeypatch):
+        source = Path(__file__).resolve().parents[3] / "data" / "weather" / "USW00093721_BWI_daily_2001_2018.csv"
+        lines = source.read_text().splitlines(keepends=True)
+        # Two files of the shipped history (2001 and 2018, leap-free years with DST changes) and a broken one.
+        self.good = [tmp_path / "USW00093721_BWI_daily_2001.csv", tmp_path / "USW00093721_BWI_daily_2018.csv"]
+        self.good[0].write_text("".join(lines[:366]))
+        self.good[1].write_text("".join([lines[0], *lines[-365:]]))
+        self.bad = tmp_path / "USW00093721_BWI_daily_broken.csv"
+        self.bad.write_text(lines[0] + '"1",2019-01-01,40,hot,0\n')
+
+    def parsed(self):
+        from gridflow.sources.weather.ghcn_daily import parse_ghcn_daily
+
+        return [parse_ghcn_daily(p, "BWI") for p in self.good]
+
+    def run(self, engine, with_bad):
+        from gridflow.ingest import files, weather
+
+        outcomes = []
+        for path in [*self.good, *([self.bad] if with_bad else [])]:
+            ticket = files.open_ticket(engine, str(path), self.dataset, self.name)
+            if ticket.already_loaded_by is not None:
+                outcomes.append(files.skipped_outcome(ticket))
+                continue
+            try:  # the ingest-weather-history flow's steps
+                parsed = weather.parse_history(engine, ticket, "BWI")
+                outcomes.append(weather.load_history_or_quarantine(engine, ticket, parsed,
+                                                                   weather.validate(parsed.frame, "weather_daily")))
+            except (ParseError, ValidationFailed) as exc:
+                outcomes.append(Outcome(ticket.path, "quarantined", ledger_id=ticket.ledger_id, reason=str(exc)))
+        return outcomes
+
+
+def on_grid(fake: FakeNwsWeather, grid_x: int, grid_y: int) -> FakeNwsWeather:
+    """`fake` moved to another grid cell of the same office: its points answer names the cell and
+    its forecast is served there (same recorded values), so it can share a server with the original."""
+    ((_, point),) = fake.points.items()
+    props = point["properties"]
+    old = f"/gridpoints/{props['gridId']}/{props['gridX']},{props['gridY']}"
+    new = f"/gridpoints/{props['gridId']}/{grid_x},{grid_y}"
+    props.update({k: v.replace(old, new) for k, v in props.items() if isinstance(v, str) and old in v})
+    props.update(gridX=grid_x, gridY=grid_y)
+    fake.forecasts = {path.replace(old, new): doc for path, doc in fake.forecasts.items()}
+    return fake
+
+
+class NwsHourlyForecast(SourceCase):
+    """The live NWS hourly forecast, one vintage per site (the ingest-weather flow's forecast step).
+
+    The replay server answers with the real recorded points and forecast unchanged (clock one hour
+    after the recorded `updateTime`): for TAE on the recorded point, and for TAE_NEAR, a second site
+    in the same grid cell (same answer, its own rows). The bad input is a third site whose vintage
+    has every temperature null. Rows carry UTC instants only (no local wall clock, no DST flag).
+    """
+
+    name, dataset, table, tz = "nws_weather", "weather_forecast", weather_forecast, "America/New_York"
+    key: ClassVar[list[str]] = ["site", "update_time_utc", "valid_start_utc"]
+    instant, local, dst = "valid_start_utc", None, None
+    NOW = datetime(2019, 10, 15, 0, 30, tzinfo=UTC)  # the recorded updateTime is 2019-10-14 23:16 UTC
+    SITES: ClassVar[list[dict[str, Any]]] = [
+        {"site": "TAE", "zone": "PJME", "latitude": REAL_LATITUDE, "longitude": REAL_LONGITUDE,
+         "station": REAL_STATION},
+        {"site": "TAE_NEAR", "zone": "PJME", "latitude": 30.01, "longitude": -85.01, "station": REAL_STATION},
+        {"site": "NULLS", "zone": "PJME", "latitude": 30.5, "longitude": -85.5, "station": "KPAM"},
+    ]
+    GOOD, BAD = ["TAE", "TAE_NEAR"], "NULLS"
+
+    def setup(self, tmp_path, monkeypatch):
+        from gridflow.clients.nws_weather import points_path
+        from gridflow.config import reset_settings
+
+        monkeypatch.setenv("GRIDFLOW_WEATHER__SITES", json.dumps(self.SITES))
+        monkeypatch.setenv("GRIDFLOW_WEATHER__MAX_ATTEMPTS", "2")
+        monkeypatch.setenv("GRIDFLOW_WEATHER__BACKOFF_SECONDS", "0.01")
+        reset_settings()
+        self.fake = real_weather_scenario(now_utc=self.NOW)
+        (point,) = self.fake.points.values()
+        self.fake.points[points_path(30.01, -85.01)] = point  # TAE_NEAR: the same grid cell
+        assert list(self.fake.forecasts.values()) == [json.loads(FORECAST_FIXTURE.read_text())], "not the recording"
+        bad = real_weather_scenario(30.5, -85.5, "KPAM", now_utc=self.NOW)
+        self.broken = on_grid(bad, 59, 66).all_null_temperatures()
+        self.server = ReplayServer().start()
+        self.fake.serve(self.server)
+        self.broken.serve(self.server)
+
+    def teardown(self):
+        self.server.stop()
+
+    def parsed(self):
+        from gridflow.sources.weather.nws_forecast import parse_forecast_hourly
+
+        ((path, doc),) = self.fake.forecasts.items()
+        return [parse_forecast_hourly(json.dumps(doc).encode(), site, pd.Timestamp(self.NOW), path).parsed
+                for site in self.GOOD]
+
+    def run(self, engine, with_bad):
+        from gridflow.ingest import weather
+
+        sites = weather.selected_sites([*self.GOOD, *([self.BAD] if with_bad else [])])
+        # Per site, the forecast half of the flow's ingest-weather-site task (`ingest_nws_site`),
+        # with the clock fixed so the recorded vintage is fresh.
+        with weather.make_client(self.server.base_url) as client:
+            return [weather.ingest_forecast(engine, site, client, self.NOW) for site in sites]
+
+
+CASES = [PjmLoadCsv, PjmApi, ErcotMis, SmartMeterFiles, GhcnDailyFiles, NwsHourlyForecast]
 
 
 @dataclass
@@ -261,14 +385,25 @@ def test_parsed_frames_carry_utc_local_hour_and_dst_flag(case):
     for parsed, tz in zip(case.parsed(), case.zones(), strict=True):
         frame = parsed.frame
         assert len(frame) and parsed.rows_read > 0
-        utc = frame[frames.INTERVAL_START_UTC]
-        assert str(utc.dt.tz) == "UTC"
-        local = frame[frames.INTERVAL_START_LOCAL]
-        assert local.dt.tz is None
+        if case.daily:  # a local calendar day: naive midnight, one row per key
+            day = frame["local_date"]
+            assert day.dt.tz is None and (day == day.dt.normalize()).all()
+            assert not frame.duplicated(case.key).any()
+            continue
+        for column in [c for c in frame.columns if c.endswith("_utc")]:  # every UTC column, not just the key's
+            assert str(frame[column].dt.tz) == "UTC", column
+        utc = frame[case.instant]
+        assert utc.notna().all()
         zoned = utc.dt.tz_convert(tz)
-        assert (zoned.dt.tz_localize(None) == local).all(), "local wall clock disagrees with the UTC instant"
-        expected_dst = [bool(t.dst()) for t in zoned]
-        assert frame[frames.IS_DST].astype(bool).tolist() == expected_dst
+        if case.local is None:  # no wall clock to check: make sure none is there unchecked
+            assert not [c for c in frame.columns if c.endswith("_local")]
+        else:
+            local = frame[case.local]
+            assert local.dt.tz is None
+            assert (zoned.dt.tz_localize(None) == local).all(), "local wall clock disagrees with the UTC instant"
+        if case.dst is not None:
+            expected_dst = [bool(t.dst()) for t in zoned]
+            assert frame[case.dst].astype(bool).tolist() == expected_dst
         assert not frame.duplicated(case.key).any()
 
 
