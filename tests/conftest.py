@@ -76,6 +76,8 @@ def gridflow_env(tmp_path, monkeypatch, prefect_server) -> Iterator[dict[str, st
         "GRIDFLOW_LOAD_FORECAST__HOLDOUT_START": "2015-07-01",
         "GRIDFLOW_LOAD_FORECAST__BACKTEST_FOLDS": "2",
         "GRIDFLOW_LOAD_FORECAST__BACKTEST_TEST_DAYS": "28",
+        # No weather site: integration tests train without weather unless they opt in.
+        "GRIDFLOW_WEATHER__SITES": "[]",
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)

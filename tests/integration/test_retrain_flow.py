@@ -65,6 +65,14 @@ def test_ingest_then_retrain_promotes_then_keeps_champion(gridflow_env, tmp_path
     assert entry["champion"]["version"] == result.version
     assert entry["challenger"]["version"] == second.version
     assert entry["champion"]["metrics"]["holdout_mape"] == pytest.approx(evaluation.challenger["mape"])
+    # The champion carries its P10-P90 band: coverage and pinball are recorded, the plots logged.
+    champion_metrics = entry["champion"]["metrics"]
+    assert 0.6 < champion_metrics["holdout_coverage_p10_p90"] < 0.95
+    assert champion_metrics["holdout_pinball_mean"] > 0
+    import mlflow
+
+    logged = {a.path for a in mlflow.MlflowClient().list_artifacts(result.mlflow_run_id, "plots")}
+    assert logged == {"plots/PJME_forecast_vs_actual.png", "plots/PJME_error_by_hour.png"}
 
     run_ids = [state.state_details.flow_run_id, second_state.state_details.flow_run_id]
 

@@ -33,10 +33,13 @@ def evaluate(frame: pd.DataFrame, model_pred: np.ndarray, naive_pred: np.ndarray
 
 
 def rolling_origin_backtest(
-    features: pd.DataFrame, n_folds: int = 4, test_days: int = 91, params: dict | None = None
+    features: pd.DataFrame, n_folds: int = 4, test_days: int = 91, params: dict | None = None,
+    columns: list[str] | None = None,
 ) -> pd.DataFrame:
-    """One row per fold (oldest first): dates, sizes, fit seconds, model and naive metrics."""
-    cols = feature_columns()
+    """One row per fold (oldest first): dates, sizes, fit seconds, model and naive metrics.
+
+    `columns` are the model inputs (default: the calendar and load features)."""
+    cols = list(columns) if columns is not None else feature_columns()
     naive = seasonal_naive(features).to_numpy()
     rows = []
     folds = rolling_origins(features, n_folds=n_folds, test_days=test_days, step_days=test_days)

@@ -17,7 +17,7 @@ def seasonal_naive(frame: pd.DataFrame, lag_hours: int = 168) -> pd.Series:
     Works on a canonical load frame (`load_mw`) or a features frame (`target`); both carry
     `interval_start_local`. A repeated fall-back hour resolves to its first occurrence, a skipped
     spring-forward hour or a gap gives NaN. With the default one-week lag this is a legal
-    day-ahead forecast: every lag of 38 h or more ended before a 10:00 D-1 issue time.
+    day-ahead forecast: every lag of 39 h or more ended before a 09:00 D-1 issue time.
     """
     if lag_hours < 1:
         raise ValueError(f"lag_hours must be >= 1, got {lag_hours}")

@@ -1,6 +1,6 @@
 """Leakage-safe day-ahead features: every value is known at the forecast's issue time.
 
-A forecast for the hours of local day D is issued at `issue_hour_local` (default 10:00) local time
+A forecast for the hours of local day D is issued at `issue_hour_local` (default 09:00) local time
 on day D - `horizon_days`. A load interval may feed a feature only if it ENDED at or before that
 instant; one gate (`_Clock.known`) enforces this for every look-up, so no feature can leak.
 
@@ -13,7 +13,7 @@ Features, and why:
 * `lead_hours`: hours from issue to target start; differs from `hour` on 23/25-hour days.
 * same local hour 1, 2, 7 and 14 days before the target (`lag_1d` ... `lag_14d`): daily and weekly
   seasonality at the current level. `lag_1d` is NaN for hours that had not ended at issue time.
-* `last_load`: the most recent known hour (09:00-10:00 local on D-1) - the freshest level.
+* `last_load`: the most recent known hour (08:00-09:00 local on D-1) - the freshest level.
 * `last24_mean/max/min`: the 24 hours before issue; `last24_mean_lag7d` is the same window a week
   earlier, so the model can scale weekly lags by the recent week-on-week change.
 * `prev_day_mean/max/min`: the last complete local day before the issue day (D-2 day-ahead).
@@ -157,7 +157,7 @@ def _holiday_dates(dates: pd.DatetimeIndex, country: str) -> np.ndarray:
 def build_day_ahead_features(
     load: pd.DataFrame,
     tz: str,
-    issue_hour_local: int = 10,
+    issue_hour_local: int = 9,
     horizon_days: int = 1,
     country_holidays: str = "US",
 ) -> pd.DataFrame:

@@ -68,3 +68,50 @@ def regression_report(y_true, y_pred, local_date, zone) -> dict[str, float]:
         "mae": mae(y_true, y_pred),
         "peak_hour_mape": peak_hour_mape(y_true, y_pred, local_date, zone),
     }
+
+
+SEASONS = {"djf": (12, 1, 2), "mam": (3, 4, 5), "jja": (6, 7, 8), "son": (9, 10, 11)}
+
+
+def seasonal_mape(y_true, y_pred, month) -> dict[str, float]:
+    """MAPE (percent) per meteorological season: `mape_djf`, `mape_mam`, `mape_jja`, `mape_son`."""
+    t = np.asarray(y_true, dtype="float64")
+    p = np.asarray(y_pred, dtype="float64")
+    m = np.asarray(month)
+    return {f"mape_{name}": mape(t[np.isin(m, months)], p[np.isin(m, months)]) for name, months in SEASONS.items()}
+
+
+def pinball_loss(y_true, y_pred, quantile: float) -> float:
+    """Mean pinball (quantile) loss in the target's unit; skips NaN pairs."""
+    t, p = _arrays(y_true, y_pred)
+    if not len(t):
+        return float("nan")
+    diff = t - p
+    return float(np.mean(np.maximum(quantile * diff, (quantile - 1.0) * diff)))
+
+
+def interval_report(y_true, p10, p50, p90) -> dict[str, float]:
+    """`coverage_p10_p90` (share of actuals inside [P10, P90], 0.8 is calibrated), `pinball_mean`
+    (mean of the three quantiles' pinball losses, MW), `interval_width_mean` (MW) and
+    `interval_width_pct` (mean width / P50, percent), over rows where all four are known."""
+    t, lo, mid, hi = (np.asarray(a, dtype="float64") for a in (y_true, p10, p50, p90))
+    ok = np.isfinite(t) & np.isfinite(lo) & np.isfinite(mid) & np.isfinite(hi)
+    if not ok.any():
+        return {k: float("nan") for k in ("coverage_p10_p90", "pinball_mean", "interval_width_mean",
+                                          "interval_width_pct")}
+    t, lo, mid, hi = t[ok], lo[ok], mid[ok], hi[ok]
+    pinball = np.mean([pinball_loss(t, lo, 0.1), pinball_loss(t, mid, 0.5), pinball_loss(t, hi, 0.9)])
+    return {
+        "coverage_p10_p90": float(np.mean((t >= lo) & (t <= hi))),
+        "pinball_mean": float(pinball),
+        "interval_width_mean": float(np.mean(hi - lo)),
+        "interval_width_pct": float(np.mean((hi - lo) / mid) * 100.0),
+    }
+
+
+def mape_by_hour(y_true, y_pred, hour) -> pd.Series:
+    """MAPE (percent) per local hour of day 0..23 (NaN for an hour without usable rows)."""
+    t = np.asarray(y_true, dtype="float64")
+    p = np.asarray(y_pred, dtype="float64")
+    h = np.asarray(hour)
+    return pd.Series({k: mape(t[h == k], p[h == k]) for k in range(24)}, name="mape", dtype="float64")

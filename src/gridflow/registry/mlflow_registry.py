@@ -53,6 +53,13 @@ def configure(tracking_uri: str) -> None:
     mlflow.set_tracking_uri(tracking_uri)
 
 
+def tracking_uri() -> str:
+    """The tracking store this process talks to."""
+    import mlflow
+
+    return str(mlflow.get_tracking_uri())
+
+
 def ensure_experiment(name: str, artifact_location: str | None = None) -> str:
     """The id of the experiment `name`, creating it (with its artifact folder) if needed."""
     import mlflow
@@ -338,3 +345,24 @@ def _predict(model: Any, frame: pd.DataFrame) -> Any:
 def _param(value: Any) -> Any:
     text = str(value)
     return text if len(text) <= 6000 else text[:5997] + "..."
+
+
+def log_figures(run_id: str, figures: dict[str, Any]) -> None:
+    """Log matplotlib figures as image artifacts of a finished run, at their paths (e.g. `plots/x.png`)."""
+    import mlflow
+
+    client = mlflow.MlflowClient()
+    for artifact_file, figure in figures.items():
+        client.log_figure(run_id, figure, artifact_file)
+
+
+def log_metrics(run_id: str, metrics: dict[str, float]) -> None:
+    """Add metrics (finite values only) to a finished run."""
+    import math
+
+    import mlflow
+
+    client = mlflow.MlflowClient()
+    for key, value in metrics.items():
+        if value is not None and math.isfinite(float(value)):
+            client.log_metric(run_id, key, float(value))

@@ -1,4 +1,5 @@
-"""Logging a challenger to MLflow: params, metrics, lineage tags, the model and its drift reference."""
+"""Logging a challenger to MLflow: params, metrics, lineage tags, the model, its drift reference and,
+for a use case that forecasts with an interval, the interval metrics and holdout plots."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from gridflow.monitoring.reference import PREDICTION, REFERENCE_PATH, REFERENCE_
 from gridflow.provenance import git_commit, lock_file_sha256
 from gridflow.registry import mlflow_registry as registry
 from gridflow.runtime import log, mlflow_ready
+from gridflow.training import plots
 from gridflow.training.data import TrainingData
 from gridflow.usecases.base import Evaluation, Fitted, UseCase
 from gridflow.validation.report import ValidationReport
@@ -38,7 +40,7 @@ def register_challenger(
     model = use_case.name
     root = get_settings().mlflow_artifact_root
     experiment_id = registry.ensure_experiment(model, None if root is None else f"{root.rstrip('/')}/{model}")
-    train, _ = use_case.split(features)
+    train, holdout = use_case.split(features)
     columns = use_case.feature_columns()
     logged = registry.log_challenger(
         model_name=model,
@@ -47,7 +49,7 @@ def register_challenger(
         params={**fitted.params, **use_case.params(), "features": ",".join(columns),
                 # The drift monitor counts the rows that landed after this instant.
                 "train_end_utc": fitted.train_end_utc},
-        metrics=run_metrics(fitted, evaluation),
+        metrics=run_metrics(fitted, evaluation) | interval_metrics(use_case, fitted, holdout),
         tags={
             "gridflow.git_commit": git_commit(),
             "gridflow.lock_sha256": lock_file_sha256(),
@@ -67,8 +69,34 @@ def register_challenger(
         frames={REFERENCE_PATH: reference_frame(train, columns, use_case.target, fitted)},
         run_name=f"{model}-{flow_run_name}",
     )
+    log_holdout_plots(use_case, fitted, holdout, logged.run_id)
     log().info("registered %s version %s (run %s)", model, logged.version, logged.run_id)
     return logged
+
+
+def interval_metrics(use_case: UseCase, fitted: Fitted, holdout: pd.DataFrame) -> dict[str, float]:
+    """`holdout_`-prefixed interval metrics (coverage, pinball, width, perfect-weather MAPE) of a use
+    case that has them; empty otherwise. Finite values only."""
+    values = {f"holdout_{k}": v for k, v in use_case.interval_metrics(fitted.model, holdout).items()}
+    return {k: float(v) for k, v in values.items() if v is not None and math.isfinite(v)}
+
+
+def log_holdout_plots(use_case: UseCase, fitted: Fitted, holdout: pd.DataFrame, run_id: str) -> list[str]:
+    """Log forecast-vs-actual (a holdout fortnight with the band) and error-by-hour per zone for a
+    use case that has a holdout forecast; returns the artifact paths."""
+    forecast = use_case.holdout_forecast(fitted.model, holdout)
+    if forecast is None:
+        return []
+    figures = {}
+    for zone, rows in forecast.groupby(ZONE, sort=True, observed=True):
+        figures[f"plots/{zone}_forecast_vs_actual.png"] = plots.forecast_vs_actual(rows, f"{use_case.name} {zone}")
+        figures[f"plots/{zone}_error_by_hour.png"] = plots.error_by_hour(rows, f"{use_case.name} {zone}")
+    try:
+        registry.log_figures(run_id, figures)
+    finally:
+        for figure in figures.values():
+            plots.close(figure)
+    return list(figures)
 
 
 def run_metrics(fitted: Fitted, evaluation: Evaluation) -> dict[str, float]:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from gridflow.monitoring.decision import MonitorPolicy
 from gridflow.registry.gate import GateThresholds
 from gridflow.usecases.configs import UseCaseConfig
+
+if TYPE_CHECKING:
+    from gridflow.monitoring.types import Champion, Window
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,8 @@ class UseCase(ABC):
     """
 
     name: str  # registered model name in MLflow
+    # The settings section read for this use case when it is not its name (a variant of another).
+    settings_section: str | None = None
     dataset: str  # warehouse dataset the training data comes from
     suite: str  # expectation suite file in expectations/
     gate_metric: str  # the gate's primary metric, a key of `score()`
@@ -121,3 +126,17 @@ class UseCase(ABC):
     def drift_columns(self) -> list[str]:
         """Feature columns whose distribution the drift monitor watches: every input unless narrowed."""
         return self.feature_columns()
+
+    def interval_metrics(self, model: Any, holdout: pd.DataFrame) -> dict[str, float]:
+        """Metrics of the model's prediction interval on the holdout (coverage, pinball); none by default."""
+        return {}
+
+    def holdout_forecast(self, model: Any, holdout: pd.DataFrame) -> pd.DataFrame | None:
+        """The holdout's forecast with its band, per zone, for the plots logged with a retrain; None
+        when the use case has no such picture."""
+        return None
+
+    def issued_accuracy(self, engine: Engine, window: Window, champion: Champion) -> dict[str, Any] | None:
+        """The champion's production error from what it issued over the monitor's window, or None
+        (no issued product, or no issued row with actuals yet): the monitor then recomputes it."""
+        return None

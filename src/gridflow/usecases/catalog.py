@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 USE_CASES: dict[str, str] = {
     "load_forecast": "gridflow.usecases.load_forecast:LoadForecast",
     "outage_risk": "gridflow.usecases.outage_risk:OutageRisk",
+    "load_forecast_noweather": "gridflow.usecases.load_forecast_noweather:LoadForecastNoWeather",
 }
 
 
@@ -32,9 +33,10 @@ def use_case_class(name: str) -> type[UseCase]:
 
 
 def get_use_case(name: str) -> UseCase:
-    """The use case registered as `name`, configured from its `GRIDFLOW_<NAME>__*` settings."""
+    """The use case registered as `name`, configured from its `GRIDFLOW_<NAME>__*` settings (or the
+    section it declares in `settings_section`, for a variant of another use case)."""
     cls = use_case_class(name)
-    return cls(section(name, cls.config_type))
+    return cls(section(getattr(cls, "settings_section", None) or name, cls.config_type))
 
 
 def known_use_cases() -> list[str]:

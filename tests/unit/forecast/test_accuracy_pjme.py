@@ -1,7 +1,7 @@
 """The issue's acceptance on the shipped PJM East file: train before 2015, test from 2015 on.
 
 The split is at 2015-01-01 00:00 local Eastern time. The widely copied calendar-only XGBoost
-notebook reaches about 9.1 % MAPE on this split; the honest day-ahead model (issued 10:00 the day
+notebook reaches about 9.1 % MAPE on this split; the honest day-ahead model (cutoff 09:00 the day
 before, nothing later) must beat it and the same-hour-last-week seasonal naive.
 """
 

@@ -97,7 +97,7 @@ def _reference_row(frame: pd.DataFrame, row: pd.Series) -> dict[str, float]:
     """Slow, obviously-correct features for one row, straight from the definitions."""
     zone = frame[frame[ZONE] == row[ZONE]]
     local_day = row[INTERVAL_START_LOCAL].normalize()
-    issue = _issue_utc(local_day, 10, 1)
+    issue = _issue_utc(local_day, 9, 1)  # the default information cutoff, 09:00 on D-1
     known = zone[zone[INTERVAL_START_UTC] + HOUR <= issue].set_index(INTERVAL_START_UTC)[LOAD_MW]
 
     def at(ts) -> float:
@@ -149,9 +149,9 @@ def test_dst_days_have_23_and_25_sane_rows(two_zones):
     assert len(spring) == 23 and len(fall) == 25
     assert spring["hour"].tolist() == [0, 1, *range(3, 24)]
     assert fall["hour"].tolist() == [0, 1, 1, *range(2, 24)]
-    # Lead time counts real elapsed hours from 10:00 the day before.
-    assert spring["lead_hours"].tolist() == list(range(14, 37))
-    assert fall["lead_hours"].tolist() == list(range(14, 39))
+    # Lead time counts real elapsed hours from the 09:00 cutoff the day before.
+    assert spring["lead_hours"].tolist() == list(range(15, 38))
+    assert fall["lead_hours"].tolist() == list(range(15, 40))
     assert spring["is_dst"].tolist() == [0, 0] + [1] * 21
     assert fall["is_dst"].tolist() == [1, 1] + [0] * 23
     for day in (spring, fall):

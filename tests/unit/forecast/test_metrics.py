@@ -55,3 +55,15 @@ def test_regression_report_has_all_four():
 def test_shape_mismatch_is_an_error():
     with pytest.raises(ValueError, match="shape"):
         mae([1.0, 2.0], [1.0])
+
+
+def test_interval_metrics_pinball_and_seasons():
+    from gridflow.forecast.metrics import interval_report, pinball_loss, seasonal_mape
+
+    y = np.array([10.0, 20.0, 30.0, np.nan])
+    assert pinball_loss(y, np.array([12.0, 18.0, 30.0, 1.0]), 0.9) == pytest.approx((0.1 * 2 + 0.9 * 2 + 0) / 3)
+    rep = interval_report(y, y - 1, y, np.array([11.0, 19.0, 31.0, 5.0]))
+    assert rep["coverage_p10_p90"] == pytest.approx(2 / 3)
+    assert rep["interval_width_mean"] == pytest.approx(4 / 3)
+    seasons = seasonal_mape([100.0, 100.0, 100.0, 100.0], [90.0, 100.0, 100.0, 100.0], [1, 4, 7, 12])
+    assert seasons == {"mape_djf": 5.0, "mape_mam": 0.0, "mape_jja": 0.0, "mape_son": pytest.approx(float("nan"), nan_ok=True)}

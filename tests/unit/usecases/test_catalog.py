@@ -15,13 +15,32 @@ from gridflow.usecases.load_forecast import LoadForecast
 
 
 def test_every_registered_use_case_builds_from_its_settings_section():
-    assert known_use_cases() == list(USE_CASES) == ["load_forecast", "outage_risk"]
-    for name in USE_CASES:
+    assert known_use_cases() == list(USE_CASES) == ["load_forecast", "outage_risk", "load_forecast_noweather"]
+    for name in ["load_forecast", "outage_risk"]:
         use_case = get_use_case(name)
         assert isinstance(use_case, UseCase)
         assert use_case.name == name
         assert use_case.config == section(name, use_case.config_type)
         assert isinstance(use_case.config, UseCaseConfig)
+
+
+def test_the_no_weather_fallback_reads_the_load_forecast_section_with_weather_off(monkeypatch):
+    monkeypatch.setenv("GRIDFLOW_LOAD_FORECAST__ZONES", '["PJME", "AEP"]')
+    monkeypatch.setenv("GRIDFLOW_LOAD_FORECAST__FALLBACK_MODEL", "load_forecast_noweather")
+    monkeypatch.setenv("GRIDFLOW_WEATHER__SITES",
+                       '[{"site": "BWI", "zone": "PJME", "latitude": 39.17, "longitude": -76.67, "station": "KBWI"}]')
+    reset_settings()
+    try:
+        fallback = get_use_case("load_forecast_noweather")
+        assert fallback.name == "load_forecast_noweather"
+        assert fallback.config.zones == ["PJME", "AEP"]
+        assert fallback.config.use_weather is False and fallback.config.fallback_model is None
+        assert not fallback.uses_weather()
+        assert not [c for c in fallback.feature_columns() if c.startswith("wx_")]
+        assert [c for c in get_use_case("load_forecast").feature_columns() if c.startswith("wx_")]
+    finally:
+        monkeypatch.undo()
+        reset_settings()
 
 
 def test_a_use_case_reads_its_own_environment_variables(monkeypatch):
@@ -40,7 +59,7 @@ def test_a_use_case_reads_its_own_environment_variables(monkeypatch):
 
 
 def test_unknown_use_case_names_the_known_ones():
-    with pytest.raises(UnknownUseCaseError, match="load_forecast, outage_risk"):
+    with pytest.raises(UnknownUseCaseError, match="load_forecast, outage_risk, load_forecast_noweather"):
         get_use_case("nope")
 
 
