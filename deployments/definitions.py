@@ -17,13 +17,17 @@ from flows.ingest_ercot import ingest_ercot
 from flows.ingest_pjm import ingest_pjm
 from flows.ingest_pjm_load import ingest_pjm_load
 from flows.ingest_smart_meter import ingest_smart_meter
+from flows.ingest_weather import ingest_weather, ingest_weather_history
+from flows.issue_load_forecast import issue_load_forecast
 from flows.monitor_drift import monitor_drift
 from flows.notify_failure import notify_failure
 from flows.poll_weather_alerts import poll_weather_alerts
 from flows.retrain import retrain
 from flows.storm_response import storm_response
 from gridflow import events
+from gridflow.config import section
 from gridflow.services.deploy import WorkQueue
+from gridflow.usecases.configs import LoadForecastConfig
 
 # Where meter exports land (an SFTP or share mount in production); a parameter, so an operator can
 # point a second deployment at another folder.
@@ -122,6 +126,20 @@ def all_deployments() -> list[RunnerDeployment]:
             tags=["ingest", "pjm"],
             description="Ingest one PJM hourly load CSV (run with parameter `path`).",
         ),
+        ingest_weather.to_deployment(
+            name="nws-sites",
+            # Every 3 hours in UTC (NWS grids update several times a day); the 12:15 UTC run lands
+            # at 07:15/08:15 Eastern, before the load forecast's 09:00 information cutoff.
+            schedules=[Cron("15 */3 * * *", timezone="UTC")],
+            tags=["ingest", "weather"],
+            description="NWS hourly forecast vintage and station observations of every configured "
+                        "weather site (GRIDFLOW_WEATHER__SITES); stale vintages are reported, not written.",
+        ),
+        ingest_weather_history.to_deployment(
+            name="ghcn-file",
+            tags=["ingest", "weather"],
+            description="Ingest one GHCN-Daily history CSV into weather_daily (run with parameter `path`).",
+        ),
         retrain.to_deployment(
             name="load-forecast",
             parameters={"model": "load_forecast", "trigger": "schedule: weekly retrain"},
@@ -133,14 +151,34 @@ def all_deployments() -> list[RunnerDeployment]:
             description="Retrain the day-ahead load forecast and promote it through the gate "
                         "(weekly, and when the drift monitor asks).",
         ),
+        retrain.to_deployment(
+            name="load-forecast-noweather",
+            parameters={"model": "load_forecast_noweather", "trigger": "schedule: weekly retrain"},
+            # The fallback issued when a weather vintage is missing must stay as fresh as the champion.
+            schedules=[Cron("30 6 * * 1", timezone="America/New_York")],
+            concurrency_limit=ONE_AT_A_TIME,
+            tags=["retrain", "load_forecast"],
+            description="Retrain the no-weather load forecast, issued instead of the champion when a "
+                        "zone's weather vintage is missing (GRIDFLOW_LOAD_FORECAST__FALLBACK_MODEL).",
+        ),
         monitor_drift.to_deployment(
             name="load-forecast",
             parameters={"model": "load_forecast", "window_days": 14},
-            # Daily, after the previous day's metered load has landed and before the 10:00 issue.
+            # Daily, after the previous day's metered load has landed and before the 09:30 issue.
             schedules=[Cron("0 7 * * *", timezone="America/New_York")],
             tags=["monitoring", "load_forecast"],
             description="Drift and accuracy check of the load forecast champion; emits "
                         f"{events.DRIFT_DETECTED} when it should be retrained.",
+        ),
+        issue_load_forecast.to_deployment(
+            name="day-ahead",
+            # 09:30 market time: the forecast uses what was known at 09:00 (issue_hour_local) and is
+            # in operators' and traders' hands before the day-ahead market closes. The cron follows
+            # the market's clock through DST.
+            schedules=[Cron("30 9 * * *", timezone=section("load_forecast", LoadForecastConfig).market_tz)],
+            tags=["forecast", "load_forecast"],
+            description="Issue the load forecast champion's next-day hourly P10/P50/P90 per zone into "
+                        "load_forecast_issued (first write wins), with a table and a plot per zone.",
         ),
         retrain.to_deployment(
             name="outage-risk",

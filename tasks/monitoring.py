@@ -53,8 +53,9 @@ def measure_drift(model: str, reference: pd.DataFrame, current: Window) -> Drift
 
 @task(name="measure-accuracy", task_run_name="measure-accuracy-{model}", **LIGHT)
 def measure_accuracy(model: str, current: Window, champion: Champion) -> dict[str, Any]:
-    """The champion's metrics where actuals have landed, beside its own backtest figure."""
-    return measure.measure_accuracy(get_use_case(model), current, champion)
+    """The champion's error beside its backtest figure: from its issued forecasts once their actuals
+    have landed, else recomputed on the window (the result's `source` says which)."""
+    return measure.measure_accuracy(get_use_case(model), current, champion, warehouse())
 
 
 @task(name="gather-history", task_run_name="gather-history-{model}", **WORK)

@@ -1,9 +1,12 @@
-"""`gridflow demo`: the whole system on shipped data, offline, in five steps.
+"""`gridflow demo`: the whole system on shipped data, offline, in six steps.
 
-1. the shipped PJM East hourly load file; 2. ERCOT MIS and the PJM Data Miner 2 API from a local
-replay server, and smart-meter exports from a drop folder; 3. the load forecast retrained and
-gated; 4. a drift scenario whose event starts the retrain deployment; 5. a storm scenario: the
-outage-risk model, a replayed NWS warning and its update, and the crew staging plans.
+1. the shipped PJM East hourly load file and BWI weather (GHCN-Daily history, then a forecast
+vintage and the morning's observations from a replayed api.weather.gov); 2. ERCOT MIS and the PJM
+Data Miner 2 API from a local replay server, and smart-meter exports from a drop folder; 3. the
+load forecast retrained with weather and gated; 4. the day-ahead forecast issued for the shipped
+data's last day, as of 09:00 the day before; 5. a drift scenario whose event starts the retrain
+deployment; 6. a storm scenario: the outage-risk model, a replayed NWS warning and its update, and
+the crew staging plans.
 
 With `gridflow up` running (as `make demo` does), the worker answers the drift and alert events
 through the deployments' triggers, exactly as in production; without it, the demo runs the same
@@ -14,7 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,9 +26,15 @@ import typer
 from gridflow.config import Settings
 from gridflow.errors import GridflowError
 from gridflow.provenance import PROJECT_ROOT
+from gridflow_cli.forecast import demo_issue_step
 from gridflow_cli.shell import bootstrap, fail, local_server, print_decision
 
 DEMO_FILE = PROJECT_ROOT / "data" / "PJME_hourly.csv"
+WEATHER_HISTORY = PROJECT_ROOT / "data" / "weather" / "USW00093721_BWI_daily_2001_2018.csv"
+WEATHER_SITE = "BWI"
+# The shipped load file's last full local day; its forecast is issued as of 2018-08-01 09:00 EDT.
+ISSUE_DAY = date(2018, 8, 2)
+ISSUE_AS_OF_UTC = "2018-08-01T13:00:00Z"
 DEMO_ASSETS = 200_000
 DEMO_STORMS = 20
 STORM_DEPLOYMENT = "storm-response/on-alert"
@@ -46,23 +55,27 @@ def demo(
 
     typer.echo(f"gridflow demo · data folder {settings.home}")
     try:
-        typer.echo(f"1/5 ingest {file.name} ...")
+        typer.echo(f"1/6 ingest {file.name} and {WEATHER_SITE} weather ...")
         summary = ingest_pjm_load(str(file))
         typer.echo(f"    {summary.status}: {summary.rows_read} rows read, {summary.rows_written} written"
                    f" ({summary.reason[:120]})")
+        for line in ingest_demo_weather():
+            typer.echo(f"    {line}")
         if sources:
-            typer.echo("2/5 ingest the other sources from replayed real-format payloads ...")
+            typer.echo("2/6 ingest the other sources from replayed real-format payloads ...")
             for line in ingest_other_sources(settings):
                 typer.echo(f"    {line}")
-        typer.echo("3/5 retrain load_forecast (validate, features, train, backtest, evaluate, gate) ...")
+        typer.echo("3/6 retrain load_forecast (validate, features, train, backtest, evaluate, gate) ...")
         state = retrain_flow(model="load_forecast", trigger="demo", return_state=True)
         result = state.result()
         print_decision(result)
+        typer.echo(f"4/6 issue the day-ahead forecast for {ISSUE_DAY} (as of 09:00 the day before) ...")
+        demo_issue_step(typer.echo, "PJME", ISSUE_DAY)
         if drift:
-            typer.echo("4/5 drift scenario: July 2017 x 1.15 (load growth), re-dated after the data ...")
+            typer.echo("5/6 drift scenario: July 2017 x 1.15 (load growth), re-dated after the data ...")
             drift_scenario()
         if storm:
-            typer.echo("5/5 storm scenario: outage_risk model, a replayed NWS warning over Houston, crew plan ...")
+            typer.echo("6/6 storm scenario: outage_risk model, a replayed NWS warning over Houston, crew plan ...")
             seed_and_train(typer.echo)
             head = storm_scenario(typer.echo)
             typer.echo("")
@@ -77,6 +90,20 @@ def demo(
     typer.echo(f"MLflow UI  : {settings.mlflow_ui_url}/#/experiments/{result.experiment_id}/runs/"
                f"{result.mlflow_run_id}  (started by `gridflow up`; else `gridflow mlflow-ui`)")
     typer.echo(f"finished in {time.perf_counter() - started:.0f} s")
+
+
+def ingest_demo_weather() -> list[str]:
+    """BWI's GHCN-Daily history, then a replayed NWS vintage and the morning's observations as they
+    stood at the demo's issue time (SYNTHETIC values derived from GHCN, real NWS layout)."""
+    from flows.ingest_weather import ingest_weather, ingest_weather_history
+    from gridflow.replay import ReplayServer
+    from gridflow.replay.nws_weather import demo_weather_scenario
+
+    history = ingest_weather_history(str(WEATHER_HISTORY))
+    with ReplayServer() as server:
+        demo_weather_scenario(WEATHER_SITE, ISSUE_DAY, ISSUE_DAY).serve(server)
+        live = ingest_weather([WEATHER_SITE], base_url=server.base_url, as_of_utc=ISSUE_AS_OF_UTC)
+    return [f"GHCN-Daily history: {history.describe()}", f"NWS forecast vintage (replayed): {live.describe()}"]
 
 
 def ingest_other_sources(settings: Settings) -> list[str]:

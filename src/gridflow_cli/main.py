@@ -16,6 +16,7 @@ from gridflow.config import get_settings
 from gridflow.errors import GridflowError
 from gridflow_cli.alerts import alerts_app
 from gridflow_cli.demo import demo
+from gridflow_cli.forecast import forecast_app
 from gridflow_cli.ops import register as register_ops
 from gridflow_cli.shell import bootstrap, fail, local_server, print_decision
 from gridflow_cli.storm import storm_app
@@ -27,6 +28,7 @@ app.add_typer(ingest_app, name="ingest")
 app.add_typer(server_app, name="server")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(storm_app, name="storm")
+app.add_typer(forecast_app, name="forecast")
 register_ops(app)  # up, down, status, deploy, worker, rerun
 
 
@@ -96,6 +98,39 @@ def ingest_meters(
 
     try:
         report = ingest_smart_meter(str(folder), pattern)
+    except GridflowError as exc:
+        fail(exc)
+    typer.echo(report.describe())
+
+
+@ingest_app.command("weather")
+def ingest_weather(
+    site: Annotated[list[str] | None, typer.Option("--site", help="configured site(s); default: all")] = None,
+    base_url: Annotated[str | None, typer.Option(help="NWS API base URL (default: api.weather.gov)")] = None,
+    as_of: Annotated[str | None, typer.Option(help="judge staleness at this UTC time (replays)")] = None,
+):
+    """NWS hourly forecast vintage and station observations of the configured weather sites."""
+    bootstrap()
+    from flows.ingest_weather import ingest_weather as ingest_weather_flow
+
+    try:
+        report = ingest_weather_flow(sites=site, base_url=base_url, as_of_utc=as_of)
+    except GridflowError as exc:
+        fail(exc)
+    typer.echo(report.describe())
+
+
+@ingest_app.command("weather-history")
+def ingest_weather_history(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="a GHCN-Daily CSV export")],
+    site: Annotated[str | None, typer.Option(help="site the file feeds (default: from the file name)")] = None,
+):
+    """A GHCN-Daily station history file into weather_daily (once per content)."""
+    bootstrap()
+    from flows.ingest_weather import ingest_weather_history as history_flow
+
+    try:
+        report = history_flow(str(path), site)
     except GridflowError as exc:
         fail(exc)
     typer.echo(report.describe())

@@ -30,7 +30,10 @@ def test_names_are_unique_and_expected():
     assert set(names) == {
         "ingest-ercot/dam-spp", "ingest-ercot/actual-load", "ingest-pjm/hrl-load-metered-daily",
         "ingest-smart-meter/meter-dropbox", "ingest-pjm-load/pjm-load-file",
-        "retrain/load-forecast", "retrain/outage-risk", "monitor-drift/load-forecast",
+        "ingest-weather/nws-sites", "ingest-weather-history/ghcn-file",
+        "retrain/load-forecast", "retrain/load-forecast-noweather", "retrain/outage-risk",
+        "monitor-drift/load-forecast",
+        "issue-load-forecast/day-ahead",
         "poll-weather-alerts/nws-active", "storm-response/on-alert", NOTIFY_DEPLOYMENT,
     }
 
@@ -42,10 +45,17 @@ def test_schedules():
     assert cron["ingest-pjm/hrl-load-metered-daily"] == ["30 6 * * *"]
     assert cron["monitor-drift/load-forecast"] == ["0 7 * * *"]
     assert cron["retrain/load-forecast"] == ["0 6 * * 1"]
+    assert cron["retrain/load-forecast-noweather"] == ["30 6 * * 1"]
+    assert cron["issue-load-forecast/day-ahead"] == ["30 9 * * *"]
+    (issue,) = deployments["issue-load-forecast/day-ahead"].schedules
+    assert issue.schedule.timezone == "America/New_York"  # the market's clock, DST included
     (meters,) = deployments["ingest-smart-meter/meter-dropbox"].schedules
     assert meters.schedule.interval.total_seconds() == 900
     (alerts,) = deployments["poll-weather-alerts/nws-active"].schedules
     assert alerts.schedule.interval.total_seconds() == 120
+    (weather,) = deployments["ingest-weather/nws-sites"].schedules
+    assert weather.schedule.cron == "15 */3 * * *" and weather.schedule.timezone == "UTC"
+    assert deployments["ingest-weather-history/ghcn-file"].schedules == []
 
 
 def test_drift_event_triggers_the_retrain_with_its_reason():
@@ -70,7 +80,8 @@ def test_queues_storm_first_and_retraining_limited():
     queues = {name: work_queue_for(d) for name, d in by_name().items()}
     assert {n for n, q in queues.items() if q == STORM_QUEUE.name} == {
         "poll-weather-alerts/nws-active", "storm-response/on-alert"}
-    assert {n for n, q in queues.items() if q == TRAINING_QUEUE.name} == {"retrain/load-forecast", "retrain/outage-risk"}
+    assert {n for n, q in queues.items() if q == TRAINING_QUEUE.name} == {
+        "retrain/load-forecast", "retrain/load-forecast-noweather", "retrain/outage-risk"}
     assert queues[NOTIFY_DEPLOYMENT] == DEFAULT_QUEUE.name
 
 

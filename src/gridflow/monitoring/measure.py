@@ -13,9 +13,12 @@ from gridflow.monitoring.types import Champion, DriftMeasure, Window
 from gridflow.runtime import log
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
     from gridflow.usecases.base import UseCase
 
 SAMPLE_ROWS = 10_000
+SOURCE_RECOMPUTED = "recomputed"
 
 
 def measure_drift(use_case: UseCase, reference: pd.DataFrame, window: Window) -> DriftMeasure:
@@ -39,8 +42,12 @@ def measure_drift(use_case: UseCase, reference: pd.DataFrame, window: Window) ->
     return measure
 
 
-def measure_accuracy(use_case: UseCase, window: Window, champion: Champion) -> dict[str, Any]:
-    """The champion's metrics where actuals have landed, beside its own backtest figure."""
+def measure_accuracy(
+    use_case: UseCase, window: Window, champion: Champion, engine: Engine | None = None,
+) -> dict[str, Any]:
+    """The champion's error beside its own backtest figure: from its issued forecasts where their
+    actuals have landed (production error, via the use case's `issued_accuracy` hook), else
+    recomputed on the window's rows with actuals. `source` and `detail` say which one was used."""
     metric = use_case.gate.metric
     rows = window.frame[window.frame[use_case.target].notna()]
     reference, source = None, None
@@ -49,5 +56,16 @@ def measure_accuracy(use_case: UseCase, window: Window, champion: Champion) -> d
             reference, source = float(champion.metrics[name]), name
             break
     current = use_case.score(rows, rows[PREDICTION].to_numpy()) if len(rows) else {}
-    return {"metric": metric, "rows": len(rows), "current": current,
-            "current_error": current.get(metric), "reference_error": reference, "reference_source": source}
+    recomputed = {"metric": metric, "rows": len(rows), "current": current, "current_error": current.get(metric),
+                  "reference_error": reference, "reference_source": source}
+    issued = None if engine is None else use_case.issued_accuracy(engine, window, champion)
+    if issued is None:
+        detail = (f"recomputed: champion v{champion.version} re-scored on {len(rows)} window hours with actuals"
+                  + ("" if engine is None else "; no issued forecast of it has actuals in the window yet"))
+        log().info("%s accuracy %s", use_case.name, detail)
+        return {**recomputed, "source": SOURCE_RECOMPUTED, "detail": detail}
+    log().info("%s accuracy from issued forecasts: %s", use_case.name, issued.get("detail"))
+    # The decision reads `metric` into its reason, so the reason itself says production error was used.
+    return {**issued, "metric": f"issued {issued.get('metric', metric)}", "reference_error": reference,
+            "reference_source": source, "recomputed_error": recomputed["current_error"],
+            "recomputed_rows": len(rows)}

@@ -1,0 +1,1 @@
+"""The day-ahead load forecast issued every morning: schedule, issue, store, report, accuracy."""
