@@ -58,6 +58,9 @@ def test_ingest_then_retrain_promotes_then_keeps_champion(gridflow_env, tmp_path
     assert [row["action"] for row in trail] == ["reject", "promote"]
     assert trail[0]["trigger"] == "test: second"
     assert trail[0]["reason"] == second.decision.reason
+    # The gate decides on MAPE of P50; the band's coverage is recorded in the audit row beside it.
+    recorded = trail[1]["metrics"]["challenger_recorded"]
+    assert 0.6 < recorded["holdout_coverage_p10_p90"] < 0.95 and recorded["holdout_pinball_mean"] > 0
 
     listing = CliRunner().invoke(app, ["models", "--json"])
     assert listing.exit_code == 0, listing.output

@@ -30,6 +30,8 @@ class LoggedModel:
     experiment_id: str
     model_name: str
     version: str
+    # Figures recorded beside the gate's metric (interval coverage, pinball), for the audit row.
+    recorded: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,9 @@ def settle_decision(
     mlflow_ready()
     metrics = {"challenger": evaluation.challenger, "champion": evaluation.champion,
                "baseline": evaluation.baseline, "window": [evaluation.window_start_utc, evaluation.window_end_utc]}
+    if logged.recorded:
+        # The gate decides on its metric alone; what the interval achieved is kept beside it.
+        metrics["challenger_recorded"] = logged.recorded
     if approval is not None:
         metrics["approval"] = approval.as_dict()
         registry.tag_version(model, logged.version, approval.tags())

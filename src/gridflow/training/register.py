@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 import numpy as np
@@ -42,6 +42,7 @@ def register_challenger(
     experiment_id = registry.ensure_experiment(model, None if root is None else f"{root.rstrip('/')}/{model}")
     train, holdout = use_case.split(features)
     columns = use_case.feature_columns()
+    recorded = interval_metrics(use_case, fitted, holdout)
     logged = registry.log_challenger(
         model_name=model,
         experiment_id=experiment_id,
@@ -49,7 +50,7 @@ def register_challenger(
         params={**fitted.params, **use_case.params(), "features": ",".join(columns),
                 # The drift monitor counts the rows that landed after this instant.
                 "train_end_utc": fitted.train_end_utc},
-        metrics=run_metrics(fitted, evaluation) | interval_metrics(use_case, fitted, holdout),
+        metrics=run_metrics(fitted, evaluation) | recorded,
         tags={
             "gridflow.git_commit": git_commit(),
             "gridflow.lock_sha256": lock_file_sha256(),
@@ -71,7 +72,7 @@ def register_challenger(
     )
     log_holdout_plots(use_case, fitted, holdout, logged.run_id)
     log().info("registered %s version %s (run %s)", model, logged.version, logged.run_id)
-    return logged
+    return replace(logged, recorded=recorded)
 
 
 def interval_metrics(use_case: UseCase, fitted: Fitted, holdout: pd.DataFrame) -> dict[str, float]:

@@ -54,6 +54,8 @@ def render_evaluation_markdown(
         "",
         *rows,
         "",
+        *([f"Recorded beside the gate's metric: {', '.join(f'{k} {_num(v)}' for k, v in logged.recorded.items())}",
+           ""] if logged.recorded else []),
         f"MLflow run: [{logged.run_id}]({mlflow_link})",
     ]
     if evaluation.champion_note:
