@@ -271,14 +271,19 @@ def test_ingest_and_retrain_run_end_to_end_on_postgres_and_the_mlflow_server(sta
 
     excerpt = write_pjme_excerpt(tmp_path / "pjme.csv", "2013-01-01", "2016-01-01")
 
+    # The default configuration feeds PJME with BWI weather: its history is loaded like any source.
+    weather_history = PROJECT_ROOT / "data" / "weather" / "USW00093721_BWI_daily_2001_2018.csv"
+
     async def scenario(client):
         ingest = await run_deployment(client, "ingest-pjm-load/pjm-load-file", {"path": str(excerpt)})
+        weather = await run_deployment(client, "ingest-weather-history/ghcn-file", {"path": str(weather_history)})
         retrain = await run_deployment(client, "retrain/load-forecast",
                                        {"model": "load_forecast", "trigger": "test: compose stack"})
-        return ingest, retrain
+        return ingest, weather, retrain
 
-    ingest, retrain = on(stack, scenario)
+    ingest, weather, retrain = on(stack, scenario)
     assert ingest.state.type == StateType.COMPLETED, stack.log("worker")
+    assert weather.state.type == StateType.COMPLETED, stack.log("worker")
     assert retrain.state.type == StateType.COMPLETED, stack.log("worker")
     assert retrain.work_queue_name == "training"
 
@@ -286,6 +291,7 @@ def test_ingest_and_retrain_run_end_to_end_on_postgres_and_the_mlflow_server(sta
     client = MlflowClient(tracking_uri=stack.mlflow_url)
     (run,) = client.search_runs([client.get_experiment_by_name("load_forecast").experiment_id])
     assert run.data.tags["gridflow.trigger"] == "test: compose stack"
+    assert run.data.params["weather_sites"] == "BWI:PJME:1"
     champion = client.get_model_version_by_alias("load_forecast", "champion")
     assert champion.run_id == run.info.run_id
     assert any(stack.artifacts.rglob("MLmodel")), "no model artifact in the artifact destination"
