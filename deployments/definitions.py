@@ -17,6 +17,7 @@ from flows.ingest_ercot import ingest_ercot
 from flows.ingest_pjm import ingest_pjm
 from flows.ingest_pjm_load import ingest_pjm_load
 from flows.ingest_smart_meter import ingest_smart_meter
+from flows.ingest_transformers import ingest_transformer_readings
 from flows.ingest_weather import ingest_weather, ingest_weather_history
 from flows.issue_load_forecast import issue_load_forecast
 from flows.monitor_drift import monitor_drift
@@ -188,6 +189,21 @@ def all_deployments() -> list[RunnerDeployment]:
             concurrency_limit=ONE_AT_A_TIME,
             tags=["retrain", "outage_risk"],
             description="Retrain the storm outage-risk classifier and promote it through the gate.",
+        ),
+        ingest_transformer_readings.to_deployment(
+            name="transformer-file",
+            tags=["ingest", "transformer"],
+            description="Ingest one transformer DGA / oil-test CSV into transformer_reading "
+                        "(run with parameter `path`).",
+        ),
+        retrain.to_deployment(
+            name="transformer-health",
+            parameters={"model": "transformer_health", "trigger": "schedule: monthly retrain"},
+            # Oil samples are drawn yearly per unit and arrive in lab batches: monthly is plenty.
+            schedules=[Cron("0 4 1 * *", timezone="America/Chicago")],
+            concurrency_limit=ONE_AT_A_TIME,
+            tags=["retrain", "transformer_health"],
+            description="Retrain the transformer health-index regression and promote it through the gate.",
         ),
         poll_weather_alerts.to_deployment(
             name="nws-active",

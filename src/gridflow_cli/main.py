@@ -136,6 +136,21 @@ def ingest_weather_history(
     typer.echo(report.describe())
 
 
+@ingest_app.command("transformers")
+def ingest_transformers(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="a transformer health-index CSV")],
+):
+    """A transformer DGA / oil-test CSV into transformer_reading (once per content)."""
+    bootstrap()
+    from flows.ingest_transformers import ingest_transformer_readings as transformer_flow
+
+    try:
+        report = transformer_flow(str(path))
+    except GridflowError as exc:
+        fail(exc)
+    typer.echo(report.describe())
+
+
 
 @app.command()
 def retrain(

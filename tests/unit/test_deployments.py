@@ -31,7 +31,9 @@ def test_names_are_unique_and_expected():
         "ingest-ercot/dam-spp", "ingest-ercot/actual-load", "ingest-pjm/hrl-load-metered-daily",
         "ingest-smart-meter/meter-dropbox", "ingest-pjm-load/pjm-load-file",
         "ingest-weather/nws-sites", "ingest-weather-history/ghcn-file",
+        "ingest-transformer-readings/transformer-file",
         "retrain/load-forecast", "retrain/load-forecast-noweather", "retrain/outage-risk",
+        "retrain/transformer-health",
         "monitor-drift/load-forecast",
         "issue-load-forecast/day-ahead",
         "poll-weather-alerts/nws-active", "storm-response/on-alert", NOTIFY_DEPLOYMENT,
@@ -46,6 +48,7 @@ def test_schedules():
     assert cron["monitor-drift/load-forecast"] == ["0 7 * * *"]
     assert cron["retrain/load-forecast"] == ["0 6 * * 1"]
     assert cron["retrain/load-forecast-noweather"] == ["30 6 * * 1"]
+    assert cron["retrain/transformer-health"] == ["0 4 1 * *"]
     assert cron["issue-load-forecast/day-ahead"] == ["30 9 * * *"]
     (issue,) = deployments["issue-load-forecast/day-ahead"].schedules
     assert issue.schedule.timezone == "America/New_York"  # the market's clock, DST included
@@ -81,7 +84,8 @@ def test_queues_storm_first_and_retraining_limited():
     assert {n for n, q in queues.items() if q == STORM_QUEUE.name} == {
         "poll-weather-alerts/nws-active", "storm-response/on-alert"}
     assert {n for n, q in queues.items() if q == TRAINING_QUEUE.name} == {
-        "retrain/load-forecast", "retrain/load-forecast-noweather", "retrain/outage-risk"}
+        "retrain/load-forecast", "retrain/load-forecast-noweather", "retrain/outage-risk",
+        "retrain/transformer-health"}
     assert queues[NOTIFY_DEPLOYMENT] == DEFAULT_QUEUE.name
 
 

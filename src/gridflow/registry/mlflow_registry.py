@@ -322,8 +322,10 @@ def _flavor(model: Any) -> Any:
 
 
 # Modules whose classes may be restored from a skops file: gridflow's own estimators (e.g. the
-# outage model) and the XGBoost booster inside them. Anything else in a model stays untrusted.
-_TRUSTED_MODULES = ("gridflow.", "xgboost.")
+# outage model), the XGBoost booster inside them, and scikit-learn's own internals that skops does
+# not trust by default (a forest's `sklearn.tree._tree.Tree`), all installed from the lock file.
+# Anything else in a model stays untrusted.
+_TRUSTED_MODULES = ("gridflow.", "xgboost.", "sklearn.")
 
 
 def _flavor_options(model: Any) -> dict[str, Any]:

@@ -20,6 +20,7 @@ USE_CASES: dict[str, str] = {
     "load_forecast": "gridflow.usecases.load_forecast:LoadForecast",
     "outage_risk": "gridflow.usecases.outage_risk:OutageRisk",
     "load_forecast_noweather": "gridflow.usecases.load_forecast_noweather:LoadForecastNoWeather",
+    "transformer_health": "gridflow.usecases.transformer_health:TransformerHealth",
 }
 
 

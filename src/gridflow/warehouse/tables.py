@@ -395,6 +395,25 @@ weather_daily = Table(
     Index(None, "ingest_id"),
 )
 
+# One dissolved-gas analysis and oil test of a power transformer (gridflow.sources.transformer_dga):
+# gases in ppm, the oil figures in the source's units, and the health index it was graded with.
+transformer_reading = Table(
+    "transformer_reading",
+    metadata,
+    Column("reading_id", String(64), primary_key=True),
+    Column("asset_id", String(64), nullable=False),
+    *(Column(name, Float, nullable=False) for name in (
+        "hydrogen_ppm", "oxygen_ppm", "nitrogen_ppm", "methane_ppm", "co_ppm", "co2_ppm", "ethylene_ppm",
+        "ethane_ppm", "acetylene_ppm", "dbds", "power_factor", "interfacial_v", "dielectric_rigidity",
+        "water_content", "health_index", "life_expectation",
+    )),
+    Column("sampled_at_utc", UTCDateTime, nullable=True),  # the shipped source gives no date
+    Column("ingest_id", Integer, ForeignKey("ingest_ledger.id"), nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index(None, "asset_id"),
+    Index(None, "ingest_id"),
+)
+
 WEATHER_KINDS = ("forecast", "none")
 
 # Every day-ahead forecast issued, as issued: first write wins, so a re-run for the same issue

@@ -1,0 +1,1 @@
+"""Transformer condition: the pure parts of the `transformer_health` use case (DGA rules)."""
