@@ -15,6 +15,7 @@ import typer
 from gridflow.config import get_settings
 from gridflow.errors import GridflowError
 from gridflow_cli.alerts import alerts_app
+from gridflow_cli.api import api_app
 from gridflow_cli.demo import demo
 from gridflow_cli.forecast import forecast_app
 from gridflow_cli.ops import register as register_ops
@@ -29,6 +30,7 @@ app.add_typer(server_app, name="server")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(storm_app, name="storm")
 app.add_typer(forecast_app, name="forecast")
+app.add_typer(api_app, name="api")
 register_ops(app)  # up, down, status, deploy, worker, rerun
 
 

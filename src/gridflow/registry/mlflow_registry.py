@@ -252,6 +252,26 @@ def model_input_columns(model: Any) -> list[str]:
     return [] if schema is None else list(schema.input_names())
 
 
+def model_input_types(model: Any) -> dict[str, str]:
+    """Input column name -> MLflow type name (`double`, `long`, `string`, ...) of a pyfunc model's
+    signature; empty when it has none."""
+    schema = model.metadata.get_input_schema()
+    if schema is None or not schema.has_input_names():
+        return {}
+    return {spec.name: getattr(spec.type, "name", str(spec.type)) for spec in schema.inputs}
+
+
+def alias_version_number(model_name: str, alias: str) -> str | None:
+    """Just the version number an alias points at (one registry call; for frequent polling), or None."""
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return str(mlflow.MlflowClient().get_model_version_by_alias(model_name, alias).version)
+    except MlflowException:
+        return None
+
+
 def list_models() -> list[dict[str, Any]]:
     """Every registered model with its champion and challenger versions and their metrics."""
     import mlflow

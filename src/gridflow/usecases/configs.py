@@ -165,3 +165,14 @@ class NotifyConfig(BaseModel):
     webhook_url: str | None = Field(default=None, repr=False, description="POST each notice here as JSON.")
     write_file: bool = Field(default=True, description="Append notices to $GRIDFLOW_HOME/notifications.jsonl.")
     timeout_seconds: float = Field(default=10.0, gt=0, description="Webhook request timeout.")
+
+
+class ApiConfig(BaseModel):
+    """The scoring API (env: `GRIDFLOW_API__<FIELD>`, e.g. `GRIDFLOW_API__KEYS='{"scada": "<sha256>"}'`)."""
+
+    # SHA-256 hex digests only (`gridflow api keygen NAME` prints one): a leaked setting is no key.
+    keys: dict[str, str] = Field(default_factory=dict, repr=False, description="Client name -> SHA-256 of its key.")
+    models: list[str] | None = Field(default=None, description="Use cases to serve (default: every known one).")
+    max_rows: int = Field(default=10_000, ge=1, description="Rows per prediction request; more answers 413.")
+    max_body_bytes: int = Field(default=5_000_000, ge=1, description="Request body size; more answers 413.")
+    poll_seconds: float = Field(default=5.0, gt=0, description="How often the champion aliases are re-read.")
