@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from gridflow.errors import ParseError
-from gridflow.ingest.contract import IngestReport, Outcome
+from gridflow.errors import ParseError, ValidationFailed
+from gridflow.ingest.batch import Entry, load_batch
+from gridflow.ingest.contract import IngestReport, Outcome, Parsed
+from gridflow.ingest.quarantine import quarantine
 from gridflow.provenance import file_sha256
 from gridflow.runtime import log
+from gridflow.validation.report import ValidationReport
 from gridflow.warehouse import ledger
+from gridflow.warehouse.documents import TableWriter
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,31 @@ def mark_failed(engine: Engine, ticket: IngestTicket, exc: BaseException) -> Non
             ledger.finish_ingest(conn, ticket.ledger_id, "failed", reason=f"{type(exc).__name__}: {exc}")
     except Exception:  # the database may be what failed; the original error matters more
         log().warning("could not mark ledger id %s failed", ticket.ledger_id)
+
+
+def parse_or_quarantine(engine: Engine, ticket: IngestTicket, parse: Callable[[Path], Parsed]) -> Parsed:
+    """`parse` the ticket's file; an unreadable one is quarantined with the parser's reason and the
+    ParseError re-raised."""
+    try:
+        return parse(Path(ticket.path))
+    except ParseError as exc:
+        quarantine(engine, ticket.dataset, ticket.ledger_id, str(exc), {"parse_error": exc.detail},
+                   name=Path(ticket.path).name, path=ticket.path)
+        raise
+
+
+def load_or_quarantine(engine: Engine, ticket: IngestTicket, parsed: Parsed, report: ValidationReport,
+                       write: TableWriter) -> Outcome:
+    """Load a validated file with `write` and its ledger row in one transaction; quarantine an invalid
+    one with the suite's reason (ValidationFailed)."""
+    if not report.success:
+        quarantine(engine, ticket.dataset, ticket.ledger_id, report.reason, report.as_dict(),
+                   name=Path(ticket.path).name, path=ticket.path, rows_read=parsed.rows_read)
+        raise ValidationFailed(ticket.dataset, [f.as_dict() for f in report.failures], ticket.ledger_id)
+    entry = Entry(ticket.source, ticket.dataset, ticket.path, ticket.sha256, ticket.ledger_id)
+    loaded = load_batch(engine, entry, write, parsed)
+    return Outcome(ticket.path, "loaded", parsed.rows_read, loaded.rows_written, ticket.ledger_id,
+                   "validated and loaded", list(parsed.issues))
 
 
 def file_row(outcome: Outcome, issues: int = 5) -> dict:

@@ -22,7 +22,8 @@ from sqlalchemy.engine import Engine
 from gridflow.clients.http_retry import HttpError, RetryPolicy
 from gridflow.clients.nws_weather import Fetched, NwsWeatherClient
 from gridflow.config import section
-from gridflow.errors import ConfigError, GridflowError, ParseError, ValidationFailed
+from gridflow.errors import ConfigError, GridflowError, ParseError
+from gridflow.ingest import files
 from gridflow.ingest.batch import Entry, Watermark, load_batch
 from gridflow.ingest.contract import IngestReport, Outcome, Parsed, counter_line
 from gridflow.ingest.files import IngestTicket, file_report
@@ -81,12 +82,7 @@ def history_site(path: str, site: str | None = None) -> str:
 
 def parse_history(engine: Engine, ticket: IngestTicket, site: str) -> Parsed:
     """Parse the ticket's GHCN file for `site`; an unreadable file is quarantined and the ParseError re-raised."""
-    try:
-        return ghcn_daily.parse_ghcn_daily(Path(ticket.path), site)
-    except ParseError as exc:
-        quarantine(engine, ticket.dataset, ticket.ledger_id, str(exc), {"parse_error": exc.detail},
-                   name=Path(ticket.path).name, path=ticket.path)
-        raise
+    return files.parse_or_quarantine(engine, ticket, lambda path: ghcn_daily.parse_ghcn_daily(path, site))
 
 
 def validate(frame: pd.DataFrame, suite: str) -> ValidationReport:
@@ -100,14 +96,7 @@ def load_history_or_quarantine(engine: Engine, ticket: IngestTicket, parsed: Par
                                report: ValidationReport) -> Outcome:
     """Load a valid history file with its ledger row in one transaction; quarantine an invalid one
     (ValidationFailed)."""
-    if not report.success:
-        quarantine(engine, ticket.dataset, ticket.ledger_id, report.reason, report.as_dict(),
-                   name=Path(ticket.path).name, path=ticket.path, rows_read=parsed.rows_read)
-        raise ValidationFailed(ticket.dataset, [f.as_dict() for f in report.failures], ticket.ledger_id)
-    entry = Entry(ticket.source, ticket.dataset, ticket.path, ticket.sha256, ticket.ledger_id)
-    loaded = load_batch(engine, entry, store.write_weather_daily, parsed)
-    return Outcome(ticket.path, "loaded", parsed.rows_read, loaded.rows_written, ticket.ledger_id,
-                   "validated and loaded", list(parsed.issues))
+    return files.load_or_quarantine(engine, ticket, parsed, report, store.write_weather_daily)
 
 
 # ---- live: the NWS API per site ---------------------------------------------------------------
