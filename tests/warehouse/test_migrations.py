@@ -18,7 +18,7 @@ TABLES = {
     "drift_check",
     "weather_alert", "asset", "storm_outcome", "outage_prediction", "crew_plan", "crew_plan_line",
     "weather_forecast", "weather_observation", "weather_daily", "load_forecast_issued",
-    "transformer_reading",
+    "transformer_reading", "prediction_log", "asset_health_score",
 }
 
 

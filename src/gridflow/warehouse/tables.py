@@ -440,3 +440,54 @@ load_forecast_issued = Table(
     CheckConstraint(_in("weather_kind", WEATHER_KINDS), name="weather_kind"),
     Index(None, "zone", "target_start_utc"),
 )
+
+TRAFFIC_ARMS = ("champion", "challenger")
+TRAFFIC_MODES = ("serve", "shadow", "ab")
+
+# Every answer the scoring API computed, written in batches off the request path: which version
+# and arm answered, whether the caller received it (a shadow answer never is), and a digest of the
+# input row so arms can be paired and joined with actuals by `request_key` later (`gridflow ab`).
+prediction_log = Table(
+    "prediction_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("request_id", String(36), nullable=False),
+    Column("row_index", Integer, nullable=False),
+    Column("arm", String(16), nullable=False),
+    Column("mode", String(16), nullable=False),
+    Column("returned", Boolean, nullable=False),
+    Column("model_name", String(128), nullable=False),
+    Column("model_version", String(64), nullable=False),
+    Column("request_key", String(128), nullable=True),  # asset or meter id: what A/B is sticky by
+    Column("input_digest", String(64), nullable=False),
+    Column("prediction", Float, nullable=True),  # a scalar output; other outputs only in the JSON
+    Column("prediction_json", Text, nullable=False),
+    Column("latency_ms", Float, nullable=False),
+    Column("client", String(64), nullable=True),
+    Column("logged_at_utc", UTCDateTime, nullable=False),
+    # A batch written twice (a retried flush) adds nothing.
+    UniqueConstraint("request_id", "arm", "row_index", name="uq_prediction_log_request_arm_row"),
+    CheckConstraint(_in("arm", TRAFFIC_ARMS), name="arm"),
+    CheckConstraint(_in("mode", TRAFFIC_MODES), name="mode"),
+    Index(None, "model_name", "logged_at_utc"),
+    Index(None, "request_key"),
+)
+
+# The stream consumer's output: one score per transformer reading, first write wins, so a message
+# delivered twice (at-least-once) or re-scored after a restart never adds or changes a row.
+asset_health_score = Table(
+    "asset_health_score",
+    metadata,
+    Column("reading_id", String(64), primary_key=True),
+    Column("asset_id", String(64), nullable=False),
+    Column("model_name", String(128), nullable=False),
+    Column("model_version", String(64), nullable=False),
+    Column("health_index", Float, nullable=False),
+    Column("threshold", Float, nullable=False),
+    Column("degraded", Boolean, nullable=False),
+    Column("sampled_at_utc", UTCDateTime, nullable=True),
+    Column("source", String(256), nullable=False),  # broker and topic the reading came from
+    Column("scored_at_utc", UTCDateTime, nullable=False),
+    Index(None, "asset_id"),
+    Index(None, "scored_at_utc"),
+)
