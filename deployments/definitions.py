@@ -22,6 +22,7 @@ from flows.ingest_weather import ingest_weather, ingest_weather_history
 from flows.issue_load_forecast import issue_load_forecast
 from flows.monitor_drift import monitor_drift
 from flows.notify_failure import notify_failure
+from flows.plan_inspection import plan_inspection
 from flows.poll_weather_alerts import poll_weather_alerts
 from flows.retrain import retrain
 from flows.storm_response import storm_response
@@ -83,6 +84,16 @@ def alert_trigger() -> DeploymentEventTrigger:
         expect=set(events.WEATHER_ALERT.values()),
         match=events.resource_match(events.alert_resource("*")),
         parameters={"alert_id": "{{ event.payload.alert_id }}"},
+    )
+
+
+def degraded_trigger() -> DeploymentEventTrigger:
+    """Re-plan the inspections whenever the stream consumer reports a unit over its alarm threshold."""
+    return DeploymentEventTrigger(
+        name="plan-inspection-on-degraded",
+        expect={events.ASSET_HEALTH_DEGRADED},
+        match=events.resource_match(events.asset_resource("*")),
+        parameters={"asset_resource": "{{ event.resource.id }}"},
     )
 
 
@@ -204,6 +215,24 @@ def all_deployments() -> list[RunnerDeployment]:
             concurrency_limit=ONE_AT_A_TIME,
             tags=["retrain", "transformer_health"],
             description="Retrain the transformer health-index regression and promote it through the gate.",
+        ),
+        monitor_drift.to_deployment(
+            name="transformer-health",
+            parameters={"model": "transformer_health", "window_days": 90},
+            # Oil samples arrive in lab batches: a weekly look at the last quarter's readings.
+            schedules=[Cron("0 5 * * 1", timezone="America/Chicago")],
+            tags=["monitoring", "transformer_health"],
+            description="Drift and accuracy check of the transformer health champion on recent readings.",
+        ),
+        plan_inspection.to_deployment(
+            name="on-degraded",
+            triggers=[degraded_trigger()],
+            # Each run ranks the whole fleet, so a burst of events queues cheap, identical re-plans.
+            concurrency_limit=ONE_AT_A_TIME,
+            tags=["inspection", "transformer_health"],
+            description="Rank the transformers whose latest streamed health score is over the alarm "
+                        "threshold and publish the inspection plan (answers "
+                        f"{events.ASSET_HEALTH_DEGRADED}).",
         ),
         poll_weather_alerts.to_deployment(
             name="nws-active",

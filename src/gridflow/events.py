@@ -14,6 +14,7 @@ from typing import Any
 DRIFT_DETECTED = "gridflow.model.drift.detected"
 MODEL_PROMOTED = "gridflow.model.promoted"
 PROMOTION_REJECTED = "gridflow.model.promotion.rejected"
+MODEL_ROLLED_BACK = "gridflow.model.rolled_back"
 
 # Data (resource: `dataset_resource(name)`).
 DATA_QUARANTINED = "gridflow.data.quarantined"
@@ -65,6 +66,13 @@ def alert_id_from_resource(resource: str) -> str:
     return resource[len(ALERT_RESOURCE_PREFIX):]
 
 
+def asset_id_from_resource(resource: str) -> str:
+    """The asset id back from ``gridflow.asset.<id>`` (a trigger passes the resource id)."""
+    if not resource.startswith(ASSET_RESOURCE_PREFIX):
+        raise ValueError(f"not an asset resource id: {resource!r}")
+    return resource[len(ASSET_RESOURCE_PREFIX):]
+
+
 def resource(resource_id: str, labels: dict[str, str] | None = None) -> dict[str, str]:
     """The `resource` of an emitted event: its id plus optional labels (name, role, our own keys)."""
     return {"prefect.resource.id": resource_id, **(labels or {})}
@@ -98,3 +106,11 @@ def emit(event: Event) -> str | None:
         kwargs["id"] = event.event_id
     sent = emit_event(**kwargs)
     return None if sent is None else str(sent.id)
+
+
+def flush() -> None:
+    """Wait until every queued event has been sent (`emit` only queues); a short-lived process
+    calls this before it exits or before it records that an event went out."""
+    from prefect.events.worker import EventsWorker
+
+    EventsWorker.instance().wait_until_empty()

@@ -215,14 +215,12 @@ def rollback(
     """Point `champion` back at the previous champion; the move is audited."""
     import getpass
 
-    from gridflow.registry import mlflow_registry as registry
-    from gridflow.registry.promotion import rollback_champion
     from gridflow.runtime import warehouse
+    from gridflow.training.decision import roll_back
 
-    settings = get_settings()
-    registry.configure(settings.mlflow_tracking_uri)
+    bootstrap()  # the rollback is announced on the stack's event stream
     try:
-        move = rollback_champion(warehouse(), model, actor=actor or getpass.getuser(), reason=reason)
+        move = roll_back(warehouse(), model, actor=actor or getpass.getuser(), reason=reason)
     except GridflowError as exc:
         fail(exc)
     typer.echo(f"{model}: champion v{move.from_version} -> v{move.to_version} (audit row {move.audit_id})")

@@ -34,9 +34,10 @@ def test_names_are_unique_and_expected():
         "ingest-transformer-readings/transformer-file",
         "retrain/load-forecast", "retrain/load-forecast-noweather", "retrain/outage-risk",
         "retrain/transformer-health",
-        "monitor-drift/load-forecast",
+        "monitor-drift/load-forecast", "monitor-drift/transformer-health",
         "issue-load-forecast/day-ahead",
         "poll-weather-alerts/nws-active", "storm-response/on-alert", NOTIFY_DEPLOYMENT,
+        "plan-inspection/on-degraded",
     }
 
 
@@ -49,6 +50,9 @@ def test_schedules():
     assert cron["retrain/load-forecast"] == ["0 6 * * 1"]
     assert cron["retrain/load-forecast-noweather"] == ["30 6 * * 1"]
     assert cron["retrain/transformer-health"] == ["0 4 1 * *"]
+    assert cron["monitor-drift/transformer-health"] == ["0 5 * * 1"]
+    assert by_name()["monitor-drift/transformer-health"].parameters == {
+        "model": "transformer_health", "window_days": 90}
     assert cron["issue-load-forecast/day-ahead"] == ["30 9 * * *"]
     (issue,) = deployments["issue-load-forecast/day-ahead"].schedules
     assert issue.schedule.timezone == "America/New_York"  # the market's clock, DST included
@@ -67,6 +71,15 @@ def test_drift_event_triggers_the_retrain_with_its_reason():
     assert trigger.expect == {events.DRIFT_DETECTED}
     assert trigger.match.model_dump()["prefect.resource.id"] == "gridflow.model.load_forecast"
     assert trigger.parameters == {"model": "{{ event.payload.model }}", "trigger": "drift: {{ event.payload.reason }}"}
+
+
+def test_a_degraded_transformer_triggers_the_inspection_plan():
+    planner = by_name()["plan-inspection/on-degraded"]
+    (trigger,) = planner.triggers
+    assert trigger.expect == {events.ASSET_HEALTH_DEGRADED}
+    assert trigger.match.model_dump()["prefect.resource.id"] == "gridflow.asset.*"
+    assert trigger.parameters == {"asset_resource": "{{ event.resource.id }}"}
+    assert planner.concurrency_limit == 1
 
 
 def test_trigger_names_are_unique():

@@ -39,7 +39,7 @@ def test_alert_id_round_trips_through_its_resource():
 
 def test_every_name_is_under_the_gridflow_namespace():
     names = [events.DRIFT_DETECTED, events.MODEL_PROMOTED, events.PROMOTION_REJECTED,
-             events.DATA_QUARANTINED, events.ASSET_HEALTH_DEGRADED, *events.WEATHER_ALERT.values()]
+             events.MODEL_ROLLED_BACK, events.DATA_QUARANTINED, events.ASSET_HEALTH_DEGRADED, *events.WEATHER_ALERT.values()]
     assert all(name.startswith("gridflow.") for name in names)
     assert len(set(names)) == len(names)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gridflow.events import emit
+from gridflow.events import emit, flush
 from gridflow.runtime import log, warehouse
 from gridflow.storm.alert_events import announcement
 from gridflow.warehouse import alerts as alert_store
@@ -55,9 +55,7 @@ def announce_pending() -> list[Announced]:
 def _flush_events() -> None:
     # emit_event only queues; wait until the events worker has sent them before the rows are
     # marked, so a crash right after cannot lose an announcement.
-    from prefect.events.worker import EventsWorker
-
     try:
-        EventsWorker.instance().wait_until_empty()
+        flush()
     except Exception as exc:  # a flush problem must not hide that the events were queued
         log().warning("could not confirm the events were sent: %s", exc)

@@ -8,7 +8,7 @@ from gridflow import events
 from gridflow.registry import mlflow_registry as registry
 from gridflow.registry.approval import Approval
 from gridflow.registry.gate import GateDecision
-from gridflow.registry.promotion import AliasMove, apply_gate_decision
+from gridflow.registry.promotion import AliasMove, apply_gate_decision, rollback_champion
 from gridflow.runtime import mlflow_ready
 from gridflow.usecases.base import Evaluation
 
@@ -41,4 +41,19 @@ def settle_decision(
         resource=events.resource(events.model_resource(model)),
         payload={"version": logged.version, "reason": decision.reason, "audit_id": move.audit_id},
     ))
+    return move
+
+
+def roll_back(engine: Engine, model: str, *, actor: str, reason: str) -> AliasMove:
+    """Point `champion` back at the previous champion, record it, and emit MODEL_ROLLED_BACK so
+    serving processes swap at once (they also poll the alias)."""
+    mlflow_ready()
+    move = rollback_champion(engine, model, actor=actor, reason=reason)
+    events.emit(events.Event(
+        event=events.MODEL_ROLLED_BACK,
+        resource=events.resource(events.model_resource(model)),
+        payload={"from_version": move.from_version, "version": move.to_version, "reason": reason,
+                 "audit_id": move.audit_id},
+    ))
+    events.flush()
     return move
