@@ -62,3 +62,15 @@ def test_ingest_then_retrain_promotes_a_model_that_beats_the_dga_rule(gridflow_e
     assert boosted.evaluation.champion["mae"] == pytest.approx(evaluation.challenger["mae"])
     needed = evaluation.challenger["mae"] * (1 - 0.01)  # the default min_relative_improvement
     assert (boosted.decision.action == "promote") == (boosted.evaluation.challenger["mae"] <= needed)
+
+    # The weekly drift check (deployment monitor-drift/transformer-health) runs on the champion: the
+    # readings it scores are the ones it was trained and evaluated on, so nothing has drifted.
+    from flows.monitor_drift import monitor_drift
+
+    check = monitor_drift(model="transformer_health", window_days=90)
+    final = registry.alias_version("transformer_health", registry.CHAMPION)
+    assert check.champion_version == final.version
+    assert check.action == "ok", check.reason
+    assert check.drift_share is not None and check.accuracy is not None
+    assert check.accuracy["metric"] == "mae" and check.accuracy["rows"] == 470
+    assert check.accuracy["current_error"] < check.accuracy["reference_error"] * 1.5

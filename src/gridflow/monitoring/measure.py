@@ -6,9 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from gridflow import frames as f
 from gridflow.monitoring import evidently_adapter
-from gridflow.monitoring.reference import PREDICTION, sample_by_strata, seasonal_slice
+from gridflow.monitoring.reference import PREDICTION, clock_column, sample_by_strata, seasonal_slice
 from gridflow.monitoring.types import Champion, DriftMeasure, Window
 from gridflow.runtime import log
 
@@ -25,7 +24,7 @@ def measure_drift(use_case: UseCase, reference: pd.DataFrame, window: Window) ->
     """Per-feature and prediction drift on stratified samples of both sides (<= 10,000 rows each)."""
     columns = [c for c in use_case.drift_columns() if c in reference.columns]
     current = window.frame
-    months = set(pd.to_datetime(current[f.INTERVAL_START_LOCAL]).dt.month)
+    months = set(pd.to_datetime(current[clock_column(current)]).dt.month)
     ref = seasonal_slice(reference, months)
     result = evidently_adapter.compute_drift(
         sample_by_strata(ref, SAMPLE_ROWS, seed=0),

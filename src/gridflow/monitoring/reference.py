@@ -28,9 +28,14 @@ def sample_by_strata(frame: pd.DataFrame, size: int, seed: int = 0) -> pd.DataFr
     return frame.iloc[picked.index.to_numpy()]
 
 
+def clock_column(frame: pd.DataFrame) -> str:
+    """The time column days and months are counted on: the market's local time, else UTC (asset
+    data such as transformer readings has no market clock)."""
+    return f.INTERVAL_START_LOCAL if f.INTERVAL_START_LOCAL in frame.columns else f.INTERVAL_START_UTC
+
+
 def _strata(frame: pd.DataFrame) -> pd.DataFrame:
-    local = frame[f.INTERVAL_START_LOCAL] if f.INTERVAL_START_LOCAL in frame else frame[f.INTERVAL_START_UTC]
-    local = pd.to_datetime(local).reset_index(drop=True)
+    local = pd.to_datetime(frame[clock_column(frame)]).reset_index(drop=True)
     return pd.DataFrame({STRATA[0]: local.dt.hour.to_numpy(), STRATA[1]: day_type(local).to_numpy()})
 
 
@@ -41,7 +46,6 @@ def seasonal_slice(reference: pd.DataFrame, months: set[int], min_rows: int = 1_
     not winter load); matching months keeps that out of the verdict. Falls back to the whole
     reference when those months hold fewer than `min_rows` rows (e.g. a model trained on weeks).
     """
-    local = pd.to_datetime(reference[f.INTERVAL_START_LOCAL] if f.INTERVAL_START_LOCAL in reference
-                           else reference[f.INTERVAL_START_UTC])
+    local = pd.to_datetime(reference[clock_column(reference)])
     same = reference[local.dt.month.isin(sorted(months)).to_numpy()]
     return same if len(same) >= min_rows else reference

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 
 from gridflow import frames as f
 from gridflow.errors import RegistryError
-from gridflow.monitoring.reference import PREDICTION, REFERENCE_PATH
+from gridflow.monitoring.reference import PREDICTION, REFERENCE_PATH, clock_column
 from gridflow.monitoring.types import Champion, Window
 from gridflow.registry import mlflow_registry as registry
 from gridflow.runtime import log, mlflow_ready
@@ -40,7 +40,7 @@ def load_reference(model: str, champion: Champion) -> pd.DataFrame:
 
 
 def build_current_window(use_case: UseCase, engine: Engine, window_days: int, champion: Champion) -> Window:
-    """Features of the last `window_days` local days in the warehouse, and how many rows with a
+    """Features of the last `window_days` days (local, else UTC) in the warehouse, and how many rows with a
     known target landed after the champion's training window."""
     with engine.connect() as conn:
         raw = use_case.load_dataset(conn)
@@ -48,9 +48,10 @@ def build_current_window(use_case: UseCase, engine: Engine, window_days: int, ch
     known = feats[feats[use_case.target].notna()]
     train_end = champion.params.get("train_end_utc")
     new_rows = len(known) if not train_end else int((known[f.INTERVAL_START_UTC] > pd.Timestamp(train_end)).sum())
-    last_day = feats[f.INTERVAL_START_LOCAL].max().normalize()
+    day_column = clock_column(feats)
+    last_day = feats[day_column].max().normalize()
     first_day = last_day - pd.Timedelta(days=window_days - 1)
-    window = feats[feats[f.INTERVAL_START_LOCAL] >= first_day].reset_index(drop=True)
+    window = feats[feats[day_column] >= first_day].reset_index(drop=True)
     times = window[f.INTERVAL_START_UTC]
     log().info("%s: %d rows from %s to %s local, %d new rows since training end %s", use_case.name, len(window),
                first_day.date(), last_day.date(), new_rows, train_end)
