@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     )
     prefect_port: int = Field(default=4200, description="Port of the local Prefect server.")
     mlflow_ui_port: int = Field(default=5000, description="Port of the local MLflow UI.")
+    api_port: int = Field(default=8000, description="Port of the local scoring API (`gridflow up`).")
     actor: str = Field(default="gridflow", description="Recorded as the actor of automatic decisions.")
     ercot: ErcotConfig = Field(default_factory=ErcotConfig)
     storm: StormConfig = Field(default_factory=StormConfig)
@@ -70,6 +71,11 @@ class Settings(BaseSettings):
     def mlflow_ui_url(self) -> str:
         """Base URL of the MLflow UI that links in reports point at."""
         return f"http://127.0.0.1:{self.mlflow_ui_port}"
+
+    @property
+    def api_url(self) -> str:
+        """Base URL of the local scoring API."""
+        return f"http://127.0.0.1:{self.api_port}"
 
     @property
     def local_prefect_api_url(self) -> str:

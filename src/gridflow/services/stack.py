@@ -1,11 +1,12 @@
 """The local stack (embedded default): `gridflow up | down | status`.
 
-Three processes on 127.0.0.1, each with a pid file and a log under `$GRIDFLOW_HOME/stack/` (the
+Four processes on 127.0.0.1, each with a pid file and a log under `$GRIDFLOW_HOME/stack/` (the
 Prefect server keeps its own under `$GRIDFLOW_HOME/prefect/`):
 - the Prefect server (SQLite), unless `GRIDFLOW_PREFECT_API_URL` points at another one;
 - the MLflow UI on the embedded tracking store (not started when the store is an MLflow server);
 - a process worker (`gridflow worker`) that executes every deployment `gridflow deploy` registered:
-  schedules, event triggers, runs started from the UI, retries.
+  schedules, event triggers, runs started from the UI, retries;
+- the scoring API (`gridflow api`), serving every champion and following its moves.
 It is the docker-compose stack's shape with the servers' databases on SQLite.
 """
 
@@ -204,6 +205,27 @@ def worker_service(settings: Settings, pool: str, limit: int = WORKER_LIMIT,
     )
 
 
+def api_service(settings: Settings) -> Service:
+    """The scoring API on this data folder's registry and warehouse (keys: GRIDFLOW_API__*)."""
+    return Service(
+        name="api",
+        command=(sys.executable, "-m", "gridflow_cli", "api", "--port", str(settings.api_port)),
+        run_dir=run_dir(settings),
+        env={"GRIDFLOW_HOME": str(settings.home), "GRIDFLOW_PREFECT_API_URL": api_url(settings)},
+        url=f"{settings.api_url}/docs",
+        health=lambda: _answers(f"{settings.api_url}/health"),
+    )
+
+
+def _answers(url: str) -> bool:
+    import httpx
+
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 def pool_ready(pool: str) -> bool:
     """True when the work pool has an online worker.
 
@@ -239,12 +261,15 @@ def up(settings: Settings, *, pool: str, limit: int = WORKER_LIMIT,
         echo(f"started the MLflow UI at {settings.mlflow_ui_url}")
     if start_service(worker_service(settings, pool, limit, health=lambda: pool_ready(pool)), timeout=60):
         echo(f"started a worker on work pool {pool}")
+    if start_service(api_service(settings), timeout=60):
+        echo(f"started the scoring API at {settings.api_url} (docs: {settings.api_url}/docs)")
     return status(settings, pool=pool)
 
 
 def down(settings: Settings) -> list[tuple[str, bool]]:
-    """Stop the worker, the MLflow UI and the local Prefect server; returns (name, was running)."""
-    stopped = [("worker", stop_service(worker_service(settings, pool=""))),
+    """Stop the API, the worker, the MLflow UI and the local Prefect server; returns (name, was running)."""
+    stopped = [("api", stop_service(api_service(settings))),
+               ("worker", stop_service(worker_service(settings, pool=""))),
                ("mlflow-ui", stop_service(mlflow_ui_service(settings)))]
     if not settings.prefect_api_url:
         stopped.append(("prefect-server", prefect_server.stop(local_server(settings))))
@@ -274,4 +299,7 @@ def status(settings: Settings, *, pool: str) -> list[ServiceStatus]:
     ready = api_up and pool_ready(pool)
     note = "" if ready or pid is None else f"work pool {pool} has no online worker"
     rows.append(ServiceStatus(worker.name, pid, ready and pid is not None, worker.url, worker.log_file, note))
+    api = api_service(settings)
+    api_pid = service_pid(api)
+    rows.append(ServiceStatus(api.name, api_pid, api_pid is not None and api.health(), api.url, api.log_file))
     return rows

@@ -63,7 +63,8 @@ def test_status_state():
 
 
 def settings(tmp_path, **overrides) -> Settings:
-    return Settings(home=tmp_path / "home", prefect_port=free_port(), mlflow_ui_port=free_port(), **overrides)
+    return Settings(home=tmp_path / "home", prefect_port=free_port(), mlflow_ui_port=free_port(),
+                    api_port=free_port(), **overrides)
 
 
 def test_the_stack_on_the_embedded_defaults(tmp_path):
@@ -83,6 +84,10 @@ def test_the_stack_on_the_embedded_defaults(tmp_path):
     assert Path(worker.env["GRIDFLOW_HOME"]).is_absolute()
     assert worker.env["GRIDFLOW_PREFECT_API_URL"] == stack.api_url(s)
     assert worker.pid_file.parent == ui.pid_file.parent == s.home / "stack"
+    api = stack.api_service(s)
+    assert list(api.command[-3:]) == ["api", "--port", str(s.api_port)]
+    assert Path(api.env["GRIDFLOW_HOME"]).is_absolute() and api.url == f"http://127.0.0.1:{s.api_port}/docs"
+    assert api.env["GRIDFLOW_PREFECT_API_URL"] == stack.api_url(s)
 
 
 def test_an_external_api_and_mlflow_server_are_used_not_started(tmp_path):
@@ -97,11 +102,12 @@ def test_an_external_api_and_mlflow_server_are_used_not_started(tmp_path):
 def test_status_when_nothing_runs(tmp_path):
     rows = stack.status(settings(tmp_path), pool="gridflow-process")
     assert [(r.name, r.state) for r in rows] == [
-        ("prefect-server", "stopped"), ("mlflow-ui", "stopped"), ("worker", "stopped")]
+        ("prefect-server", "stopped"), ("mlflow-ui", "stopped"), ("worker", "stopped"), ("api", "stopped")]
 
 
 def test_down_when_nothing_runs(tmp_path):
-    assert stack.down(settings(tmp_path)) == [("worker", False), ("mlflow-ui", False), ("prefect-server", False)]
+    assert stack.down(settings(tmp_path)) == [
+        ("api", False), ("worker", False), ("mlflow-ui", False), ("prefect-server", False)]
 
 
 def test_mlflow_server_command():
