@@ -127,12 +127,13 @@ def run(workdir: Path, rows: int = 1_000) -> list[dict]:
                     max_requests, max_seconds = LIMITS.get(size, LIMITS[1_000])
                     latencies = _time_api(client, name, frame, max_requests, max_seconds)
                     api_s = sum(latencies)
+                    rate = len(latencies) / api_s
                     local_s = _time_in_process(model, frame, len(latencies))
                     out.append({
                         "benchmark": f"scoring API, {estimator}, {size:,}-row requests x {len(latencies):,} "
                                      f"(p50 {statistics.median(latencies) * 1000:.1f} ms, "
                                      f"p99 {_percentile(latencies, 99) * 1000:.1f} ms, "
-                                     f"{len(latencies) / api_s:,.0f} req/s, {size * len(latencies) / api_s:,.0f} rows/s)",
+                                     f"{rate:,.0f} req/s, {size * rate:,.0f} rows/s)",
                         "baseline": f"in-process predict ({local_s / len(latencies) * 1000:.1f} ms each)",
                         "baseline_s": local_s,
                         "measured_s": api_s,

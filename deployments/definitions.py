@@ -13,6 +13,7 @@ from prefect.deployments.runner import RunnerDeployment
 from prefect.events import DeploymentEventTrigger
 from prefect.schedules import Cron, Interval
 
+from flows.ab_report import ab_report
 from flows.ingest_ercot import ingest_ercot
 from flows.ingest_pjm import ingest_pjm
 from flows.ingest_pjm_load import ingest_pjm_load
@@ -233,6 +234,16 @@ def all_deployments() -> list[RunnerDeployment]:
             description="Rank the transformers whose latest streamed health score is over the alarm "
                         "threshold and publish the inspection plan (answers "
                         f"{events.ASSET_HEALTH_DEGRADED}).",
+        ),
+        ab_report.to_deployment(
+            name="transformer-health",
+            parameters={"model": "transformer_health", "apply": True},
+            # Off until an experiment runs (`GRIDFLOW_API__TRAFFIC`): an operator switches the schedule
+            # on in the UI, or runs it by hand. A promotion it applies goes through approval if required.
+            schedules=[Cron("30 5 * * *", timezone="America/Chicago", active=False)],
+            tags=["experiments", "transformer_health"],
+            description="Compare the challenger's logged shadow/A-B answers with the champion's on measured "
+                        "health indexes and promote or keep through the gate (audit trigger `ab-report`).",
         ),
         poll_weather_alerts.to_deployment(
             name="nws-active",

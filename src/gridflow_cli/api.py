@@ -23,8 +23,13 @@ def api(
         return
     import uvicorn
 
+    from gridflow.config import get_settings
+    from gridflow.prefect_env import configure_prefect
     from gridflow.serving.build import api_config, build_app
 
+    # The stack's Prefect API carries the promotion events the API swaps on; it is not started
+    # here: without it the API still follows the aliases by polling.
+    configure_prefect(get_settings())
     config = api_config()
     if not config.keys:
         typer.secho("warning: no GRIDFLOW_API__KEYS configured: every scoring request is refused "

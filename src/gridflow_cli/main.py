@@ -14,6 +14,7 @@ import typer
 
 from gridflow.config import get_settings
 from gridflow.errors import GridflowError
+from gridflow_cli.ab import ab_app
 from gridflow_cli.alerts import alerts_app
 from gridflow_cli.api import api_app
 from gridflow_cli.demo import demo
@@ -21,6 +22,7 @@ from gridflow_cli.forecast import forecast_app
 from gridflow_cli.ops import register as register_ops
 from gridflow_cli.shell import bootstrap, fail, local_server, print_decision
 from gridflow_cli.storm import storm_app
+from gridflow_cli.stream import stream_app
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 ingest_app = typer.Typer(no_args_is_help=True, help="Load source data into the warehouse.")
@@ -31,6 +33,8 @@ app.add_typer(alerts_app, name="alerts")
 app.add_typer(storm_app, name="storm")
 app.add_typer(forecast_app, name="forecast")
 app.add_typer(api_app, name="api")
+app.add_typer(ab_app, name="ab")
+app.add_typer(stream_app, name="stream")
 register_ops(app)  # up, down, status, deploy, worker, rerun
 
 

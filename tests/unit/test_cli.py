@@ -13,7 +13,7 @@ from gridflow_cli.main import app
 def test_help_lists_every_verb():
     result = CliRunner().invoke(app, ["--help"])
     assert result.exit_code == 0
-    for verb in ("demo", "ingest", "retrain", "models", "rollback", "history", "serve", "server", "api"):
+    for verb in ("demo", "ingest", "retrain", "models", "rollback", "history", "serve", "server", "api", "ab"):
         assert verb in result.output
 
 

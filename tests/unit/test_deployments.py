@@ -38,6 +38,7 @@ def test_names_are_unique_and_expected():
         "issue-load-forecast/day-ahead",
         "poll-weather-alerts/nws-active", "storm-response/on-alert", NOTIFY_DEPLOYMENT,
         "plan-inspection/on-degraded",
+        "ab-report/transformer-health",
     }
 
 
@@ -80,6 +81,14 @@ def test_a_degraded_transformer_triggers_the_inspection_plan():
     assert trigger.match.model_dump()["prefect.resource.id"] == "gridflow.asset.*"
     assert trigger.parameters == {"asset_resource": "{{ event.resource.id }}"}
     assert planner.concurrency_limit == 1
+
+
+def test_the_ab_report_applies_through_the_gate_on_a_schedule_that_starts_off():
+    report = by_name()["ab-report/transformer-health"]
+    assert report.parameters == {"model": "transformer_health", "apply": True}
+    (schedule,) = report.schedules
+    assert schedule.schedule.cron == "30 5 * * *" and schedule.active is False
+    assert work_queue_for(report) == DEFAULT_QUEUE.name  # never waits behind a retrain
 
 
 def test_trigger_names_are_unique():

@@ -1,5 +1,6 @@
 """Swap on the event, not the next poll: a listener on the Prefect event stream refreshes the
-holder as soon as a served model's `champion` moves (promotion, approval, rollback).
+holders as soon as a served model's aliases move (promotion, approval, rollback, and the gate's
+rejection, which leaves a new `challenger`).
 
 The poller stays as the fallback: an event lost while the socket reconnects, or a server without
 events, only delays the swap to the next poll.
@@ -17,24 +18,26 @@ from gridflow.serving.holder import ModelHolder
 
 log = logging.getLogger("gridflow.serving")
 
-# The events after which a `champion` alias may point elsewhere.
-CHAMPION_MOVED = (events.MODEL_PROMOTED, events.MODEL_ROLLED_BACK)
+# The events after which a `champion` or `challenger` alias may point elsewhere.
+ALIAS_MOVED = (events.MODEL_PROMOTED, events.PROMOTION_REJECTED, events.MODEL_ROLLED_BACK)
 
 
 def moved_model(event_name: str, resource_id: str, served: list[str]) -> str | None:
-    """The served model whose champion an event says moved, or None for any other event."""
-    if event_name not in CHAMPION_MOVED or not resource_id.startswith(events.MODEL_RESOURCE_PREFIX):
+    """The served model whose aliases an event says moved, or None for any other event."""
+    if event_name not in ALIAS_MOVED or not resource_id.startswith(events.MODEL_RESOURCE_PREFIX):
         return None
     model = resource_id[len(events.MODEL_RESOURCE_PREFIX):]
     return model if model in served else None
 
 
 class ChampionListener:
-    """A daemon thread subscribed to champion-moving events that calls `holder.refresh()` on each."""
+    """A daemon thread subscribed to alias-moving events that calls `refresh()` on every holder."""
 
-    def __init__(self, holder: ModelHolder, *, reconnect_seconds: float = 5.0) -> None:
-        self.holder = holder
+    def __init__(self, *holders: ModelHolder, reconnect_seconds: float = 5.0, max_reconnect_seconds: float = 60.0):
+        self.holders = holders
+        self.names = sorted({name for holder in holders for name in holder.names})
         self.reconnect_seconds = reconnect_seconds
+        self.max_reconnect_seconds = max_reconnect_seconds
         self.connected = threading.Event()  # set while subscribed (tests wait on it)
         self.swaps: list[str] = []  # `name@version` swapped in because of an event
         self._stopping = threading.Event()
@@ -68,24 +71,27 @@ class ChampionListener:
             self._loop.close()
 
     async def _listen_forever(self) -> None:
+        wait = self.reconnect_seconds
         while not self._stopping.is_set():
             try:
                 await self._listen()
+                wait = self.reconnect_seconds
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the server restarted or is unreachable: the poller covers the gap
-                log.warning("champion event stream unavailable (%s); retrying in %.0f s", exc, self.reconnect_seconds)
+                log.warning("champion event stream unavailable (%s); retrying in %.0f s", exc, wait)
             finally:
                 self.connected.clear()
-            await asyncio.sleep(self.reconnect_seconds)
+            await asyncio.sleep(wait)
+            wait = min(wait * 2, self.max_reconnect_seconds)  # an API without Prefect logs rarely
 
     async def _listen(self) -> None:
         from prefect.events.clients import get_events_subscriber
         from prefect.events.filters import EventFilter, EventNameFilter, EventResourceFilter
 
-        names = self.holder.names
+        names = self.names
         wanted = EventFilter(
-            event=EventNameFilter(name=list(CHAMPION_MOVED)),
+            event=EventNameFilter(name=list(ALIAS_MOVED)),
             resource=EventResourceFilter(id=[events.model_resource(name) for name in names]),
         )
         async with get_events_subscriber(filter=wanted, reconnect_on_clean_close=True) as subscriber:
@@ -94,6 +100,6 @@ class ChampionListener:
                 model = moved_model(event.event, event.resource.id, names)
                 if model is None:
                     continue
-                log.info("%s for %s: re-reading the champions", event.event, model)
-                swapped = await asyncio.to_thread(self.holder.refresh)
-                self.swaps.extend(swapped)
+                log.info("%s for %s: re-reading the aliases", event.event, model)
+                for holder in self.holders:
+                    self.swaps.extend(await asyncio.to_thread(holder.refresh))

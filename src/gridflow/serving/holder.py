@@ -28,12 +28,17 @@ Loader = Callable[[str, str], Served]
 
 
 class ModelHolder:
-    """The served version of each model, kept current with its `champion` alias by `refresh`."""
+    """The served version of each model, kept current with its `champion` alias by `refresh`.
 
-    def __init__(self, names: list[str], resolve: Resolver, load: Loader) -> None:
+    `resolve` may follow another alias (the `challenger` holder of shadow and A/B traffic); with
+    `drop_missing`, a model whose alias is gone is unloaded instead of kept serving.
+    """
+
+    def __init__(self, names: list[str], resolve: Resolver, load: Loader, *, drop_missing: bool = False) -> None:
         self.names = list(names)
         self._resolve = resolve
         self._load = load
+        self._drop_missing = drop_missing
         self._served: dict[str, Served] = {}
         self._champions: dict[str, str] = {}  # name -> version its alias pointed at on the last poll
         self._polled = False
@@ -64,6 +69,8 @@ class ModelHolder:
                     continue
                 if version is None:
                     self._champions.pop(name, None)
+                    if self._drop_missing and self._served.pop(name, None) is not None:
+                        log.info("%s: alias gone, unloaded", name)
                     continue
                 self._champions[name] = version
                 current = self._served.get(name)
@@ -85,11 +92,11 @@ class ModelHolder:
 class Poller:
     """A daemon thread calling `holder.refresh()` every `interval` seconds until `stop()`."""
 
-    def __init__(self, holder: ModelHolder, interval: float) -> None:
+    def __init__(self, holder: ModelHolder, interval: float, name: str = "gridflow-champion-poller") -> None:
         self.holder = holder
         self.interval = interval
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="gridflow-champion-poller", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
 
     def start(self) -> None:
         """Start polling (the first refresh runs at once, in the background)."""

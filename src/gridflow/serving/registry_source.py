@@ -1,4 +1,5 @@
-"""Where the served models come from: the MLflow registry's `champion` aliases (through the adapter)."""
+"""Where the served models come from: the MLflow registry's `champion` aliases (through the adapter),
+and the `challenger` aliases of models under a shadow or A/B rule."""
 
 from __future__ import annotations
 
@@ -16,15 +17,40 @@ def champion_version(name: str) -> str | None:
     return registry.alias_version_number(name, registry.CHAMPION)
 
 
+def challenger_version(name: str) -> str | None:
+    """The version `challenger` points at for `name`, or None."""
+    return registry.alias_version_number(name, registry.CHALLENGER)
+
+
 def load_served(name: str, version: str) -> Served:
     """Load `name` version `version` as a pyfunc model with its signature's input types."""
     model = registry.load_model(name, version)
+    one_thread_per_request(model)
     return Served(name, version, model, registry.model_input_types(model))
+
+
+def one_thread_per_request(model: Any) -> None:
+    """Make a loaded tree ensemble predict on the calling thread only (`n_jobs=1`).
+
+    The server already runs requests in parallel; a thread pool inside each predict costs more
+    than it saves up to thousands of rows (the 300-tree forest: 42 -> 14 ms for one row, 51 ->
+    29 ms for 1,000, measured on 2 cores)."""
+    try:
+        raw = model.get_raw_model()
+    except (AttributeError, NotImplementedError):  # a custom pyfunc keeps its own threading
+        return
+    if hasattr(raw, "get_params") and "n_jobs" in raw.get_params():
+        raw.set_params(n_jobs=1)
 
 
 def registry_holder(names: list[str]) -> ModelHolder:
     """A holder of `names` that follows their champion aliases in the registry."""
     return ModelHolder(names, champion_version, load_served)
+
+
+def challenger_holder(names: list[str]) -> ModelHolder:
+    """A holder of `names` that follows their challenger aliases; a removed alias unloads the model."""
+    return ModelHolder(names, challenger_version, load_served, drop_missing=True)
 
 
 def predict(served: Served, frame: pd.DataFrame) -> list[Any]:

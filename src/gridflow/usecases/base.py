@@ -140,3 +140,9 @@ class UseCase(ABC):
         """The champion's production error from what it issued over the monitor's window, or None
         (no issued product, or no issued row with actuals yet): the monitor then recomputes it."""
         return None
+
+    def actuals(self, conn: Connection, keys: list[str]) -> pd.Series | None:
+        """What actually happened for the scoring API's request keys (`prediction_log.request_key`),
+        as a float Series indexed by key (keys without an actual yet are absent), for the A/B report;
+        None when the use case has no actuals to compare its arms on."""
+        return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 
 class MonitorConfig(BaseModel):
@@ -167,6 +167,26 @@ class NotifyConfig(BaseModel):
     timeout_seconds: float = Field(default=10.0, gt=0, description="Webhook request timeout.")
 
 
+class TrafficRule(BaseModel):
+    """How one model's scoring requests use its `challenger` (`GRIDFLOW_API__TRAFFIC`, gridflow.serving.traffic)."""
+
+    mode: Literal["serve", "shadow", "ab"] = Field(
+        default="serve", description="serve: champion only; shadow: challenger scores too, never returned; "
+                                     "ab: the challenger answers `share` of the request keys.")
+    share: float | None = Field(default=None, gt=0, lt=1, description="ab: share of keys the challenger answers.")
+    key: str | None = Field(default=None, description="Request column whose value decides the arm (the "
+                                                     "X-Request-Key header wins), e.g. asset_id or reading_id.")
+    # The A/B report's bar for a promotion (`gridflow ab report`, flow `ab-report`).
+    alpha: float = Field(default=0.05, gt=0, lt=1, description="Significance level of the arm comparison.")
+    min_rows: int = Field(default=30, ge=2, description="Rows with actuals needed per arm before a decision.")
+
+    @model_validator(mode="after")
+    def _ab_needs_a_share(self) -> TrafficRule:
+        if self.mode == "ab" and self.share is None:
+            raise ValueError("traffic mode 'ab' needs a share in (0, 1), e.g. {\"mode\": \"ab\", \"share\": 0.2}")
+        return self
+
+
 class ApiConfig(BaseModel):
     """The scoring API (env: `GRIDFLOW_API__<FIELD>`, e.g. `GRIDFLOW_API__KEYS='{"scada": "<sha256>"}'`)."""
 
@@ -176,3 +196,35 @@ class ApiConfig(BaseModel):
     max_rows: int = Field(default=10_000, ge=1, description="Rows per prediction request; more answers 413.")
     max_body_bytes: int = Field(default=5_000_000, ge=1, description="Request body size; more answers 413.")
     poll_seconds: float = Field(default=5.0, gt=0, description="How often the champion aliases are re-read.")
+    traffic: dict[str, TrafficRule] = Field(
+        default_factory=dict, description="Model -> shadow or A/B rule; a model without one is served by its champion.")
+    log_predictions: bool = Field(default=True, description="Write every answer to the warehouse's prediction_log.")
+    log_batch_rows: int = Field(default=500, ge=1, description="Prediction log rows per warehouse write.")
+    log_flush_seconds: float = Field(default=2.0, gt=0, description="Longest wait before a partial batch is written.")
+    log_queue_rows: int = Field(default=200_000, ge=1, description="Rows held for the writer; more are dropped.")
+    shadow_workers: int = Field(default=1, ge=1, description="Threads scoring shadow challengers after the answer.")
+    shadow_queue: int = Field(default=64, ge=1, description="Shadow scorings waiting; more are skipped.")
+
+
+class StreamConfig(BaseModel):
+    """The stream consumer `gridflow stream` (env: `GRIDFLOW_STREAM__<FIELD>`)."""
+
+    # A broker URL may carry a password (amqp://user:pass@...): kept out of repr.
+    broker_url: str = Field(default="kafka://localhost:9092", repr=False,
+                            description="kafka://, nats://, redis:// or amqp:// URL of the broker.")
+    input_topic: str = Field(default="transformer.readings", min_length=1, description="Readings are read here.")
+    output_topic: str = Field(default="transformer.health", min_length=1, description="Scores are published here.")
+    dead_letter_topic: str | None = Field(default=None, description="Malformed messages go here (default <input>.dlq).")
+    group: str = Field(default="gridflow-stream", min_length=1, description="Consumer group / durable consumer name.")
+    model: str = Field(default="transformer_health", description="Registered model whose champion scores.")
+    poll_seconds: float = Field(default=5.0, gt=0, description="How often the champion alias is re-read.")
+    redeliver_seconds: float = Field(
+        default=30.0, gt=0, description="An unacknowledged reading is delivered again after this long (NATS, Redis).")
+    retry_seconds: float = Field(default=1.0, ge=0, description="Pause before a reading that failed is retried.")
+    heartbeat_file: str | None = Field(
+        default=None, description="Touched every 10 s while the consumer runs (a container health check).")
+
+    @property
+    def dead_letters(self) -> str:
+        """The dead-letter topic: the setting, else `<input_topic>.dlq`."""
+        return self.dead_letter_topic or f"{self.input_topic}.dlq"

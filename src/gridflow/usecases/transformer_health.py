@@ -113,6 +113,13 @@ class TransformerHealth(UseCase):
         table = pd.DataFrame(records)
         return pd.concat([table, pd.DataFrame([cv_summary(table, 1.0 / self.config.cv_folds)])], ignore_index=True)
 
+    def actuals(self, conn: Connection, keys: list[str]) -> pd.Series:
+        """The measured health index of each reading: the scoring API's request key is `reading_id`
+        (`GRIDFLOW_API__TRAFFIC='{"transformer_health": {"mode": "shadow", "key": "reading_id"}}'`)."""
+        from gridflow.warehouse.transformers import read_health_index
+
+        return read_health_index(conn, keys)
+
     def params(self) -> dict[str, Any]:
         """Estimator, threshold, holdout, CV and gate settings recorded with each run."""
         return {

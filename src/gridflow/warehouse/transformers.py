@@ -59,3 +59,19 @@ def read_transformer_readings(conn: Connection) -> pd.DataFrame:
     for name in ("sampled_at_utc", "updated_at"):
         frame[name] = pd.Series(_utc(list(data[name])), dtype="datetime64[ns, UTC]")
     return frame
+
+
+# Bound parameters per IN list: well under SQLite's and psycopg's limits.
+_IN_CHUNK = 900
+
+
+def read_health_index(conn: Connection, reading_ids: list[str]) -> pd.Series:
+    """The measured health index of each stored reading among `reading_ids`, indexed by reading id
+    (ids not stored are absent)."""
+    c = transformer_reading.c
+    wanted = sorted({str(r) for r in reading_ids})
+    found: dict[str, float] = {}
+    for start in range(0, len(wanted), _IN_CHUNK):
+        stmt = select(c.reading_id, c.health_index).where(c.reading_id.in_(wanted[start:start + _IN_CHUNK]))
+        found.update((str(rid), float(value)) for rid, value in conn.execute(stmt))
+    return pd.Series(found, dtype="float64", name="health_index").rename_axis("reading_id")

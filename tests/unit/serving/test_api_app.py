@@ -96,7 +96,7 @@ def test_models_forecast_and_metrics(client):
     assert client.get("/forecast/ERCOT", params={"date": "2026-12-08"}, headers=HEADERS).status_code == 404
     client.post("/models/doubler/predict", json={"dataframe_records": [{"x": 1}]}, headers=HEADERS)
     text = client.get("/metrics").text
-    assert 'gridflow_api_requests_total{model="doubler",status="200",version="3"}' in text
+    assert 'gridflow_api_requests_total{arm="champion",model="doubler",status="200",version="3"}' in text
     assert "gridflow_api_request_seconds_bucket" in text
 
 

@@ -93,3 +93,16 @@ def test_the_poller_follows_the_alias_until_stopped():
     finally:
         poller.stop()
     assert holder.get("a").version == "2" and registry.loads == [("a", "1"), ("a", "2")]
+
+
+def test_a_challenger_holder_unloads_a_model_whose_alias_is_gone():
+    registry = Registry({"a": "2"})
+    challengers = ModelHolder(["a"], registry.resolve, registry.load, drop_missing=True)
+    champions = ModelHolder(["a"], registry.resolve, registry.load)
+    challengers.refresh()
+    champions.refresh()
+    registry.champions["a"] = None  # the alias was removed: the experiment is over
+    challengers.refresh()
+    champions.refresh()
+    assert challengers.get("a") is None
+    assert champions.get("a").version == "2"  # a champion is never unloaded for want of an alias
