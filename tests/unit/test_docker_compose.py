@@ -39,7 +39,7 @@ def environment(name: str) -> dict[str, str]:
 
 
 def test_services_and_healthchecks():
-    assert set(SERVICES) == {"postgres", "prefect-server", "mlflow", "worker"}
+    assert set(SERVICES) == {"postgres", "prefect-server", "mlflow", "worker", "kafka", "stream"}
     for name, service in SERVICES.items():
         test = service["healthcheck"]["test"]
         assert test[0] in ("CMD", "CMD-SHELL"), name
@@ -50,6 +50,10 @@ def test_services_and_healthchecks():
     port = environment("worker")["PREFECT_WORKER_WEBSERVER_PORT"]
     assert f"127.0.0.1:{port}/health" in SERVICES["worker"]["healthcheck"]["test"][-1]
     assert "--healthcheck" in SERVICES["worker"]["command"]
+    assert "kafka-broker-api-versions.sh" in SERVICES["kafka"]["healthcheck"]["test"][1]
+    # The stream consumer has no port: its health check reads the heartbeat file it touches.
+    heartbeat = environment("stream")["GRIDFLOW_STREAM__HEARTBEAT_FILE"]
+    assert heartbeat in SERVICES["stream"]["healthcheck"]["test"][-1]
 
 
 def test_start_order_waits_for_healthy_dependencies():
@@ -58,6 +62,8 @@ def test_start_order_waits_for_healthy_dependencies():
         "prefect-server": {"postgres"},
         "mlflow": {"postgres"},
         "worker": {"postgres", "prefect-server", "mlflow"},
+        "kafka": set(),
+        "stream": {"postgres", "prefect-server", "mlflow", "kafka"},
     }
     for name, dependencies in expected.items():
         depends_on = SERVICES[name].get("depends_on", {})
@@ -124,7 +130,8 @@ def test_ports_bound_to_loopback_only():
         for port in service.get("ports", []):
             published += 1
             assert str(port).startswith("127.0.0.1:"), (name, port)
-    assert published == 3  # PostgreSQL, Prefect UI/API, MLflow UI; the worker publishes nothing
+    # PostgreSQL, Prefect UI/API, MLflow UI, Kafka's host listener; the worker and the stream publish nothing.
+    assert published == 4
 
 
 def test_no_inline_secrets():
@@ -154,3 +161,27 @@ def test_env_example_holds_no_real_secret():
               for line in ENV_EXAMPLE.splitlines() if "=" in line and not line.startswith("#")}
     assert values["POSTGRES_PASSWORD"] == "change-me"
     assert values["PJM_API_KEY"] == "" and values["GRIDFLOW_NOTIFY__WEBHOOK_URL"] == ""
+
+
+def test_kafka_runs_one_kraft_node_that_keeps_its_data():
+    env = environment("kafka")
+    assert SERVICES["kafka"]["image"].startswith("apache/kafka:")
+    assert set(env["KAFKA_PROCESS_ROLES"].split(",")) == {"broker", "controller"}  # KRaft, no ZooKeeper
+    assert not any("ZOOKEEPER" in key for key in env)
+    assert env["KAFKA_CONTROLLER_QUORUM_VOTERS"] == f"{env['KAFKA_NODE_ID']}@kafka:9093"
+    assert "PLAINTEXT://kafka:9092" in env["KAFKA_ADVERTISED_LISTENERS"].split(",")
+    assert any(v == f"kafkadata:{env['KAFKA_LOG_DIRS']}" for v in SERVICES["kafka"]["volumes"])
+    assert "kafkadata" in COMPOSE["volumes"]
+    # One node holds one replica: a higher factor leaves the consumer group without offsets.
+    assert env["KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR"] == "1"
+
+
+def test_stream_consumer_runs_the_project_image_against_kafka_and_the_shared_stores():
+    stream, worker = SERVICES["stream"], SERVICES["worker"]
+    assert stream["image"] == worker["image"] == "gridflow:local" and stream["build"] == "."
+    assert stream["command"] == ["gridflow", "stream"]
+    assert stream["env_file"] == worker["env_file"] == ".env"
+    env = environment("stream")
+    assert env["GRIDFLOW_STREAM__BROKER_URL"] == "kafka://kafka:9092"
+    for key in ("GRIDFLOW_PREFECT_API_URL", "GRIDFLOW_MLFLOW_TRACKING_URI", "GRIDFLOW_WAREHOUSE_URL", "GRIDFLOW_HOME"):
+        assert env[key] == environment("worker")[key], key
