@@ -39,7 +39,7 @@ def environment(name: str) -> dict[str, str]:
 
 
 def test_services_and_healthchecks():
-    assert set(SERVICES) == {"postgres", "prefect-server", "mlflow", "worker", "kafka", "stream"}
+    assert set(SERVICES) == {"postgres", "prefect-server", "mlflow", "worker", "kafka", "stream", "api"}
     for name, service in SERVICES.items():
         test = service["healthcheck"]["test"]
         assert test[0] in ("CMD", "CMD-SHELL"), name
@@ -54,6 +54,7 @@ def test_services_and_healthchecks():
     # The stream consumer has no port: its health check reads the heartbeat file it touches.
     heartbeat = environment("stream")["GRIDFLOW_STREAM__HEARTBEAT_FILE"]
     assert heartbeat in SERVICES["stream"]["healthcheck"]["test"][-1]
+    assert "127.0.0.1:8000/health" in SERVICES["api"]["healthcheck"]["test"][-1]
 
 
 def test_start_order_waits_for_healthy_dependencies():
@@ -64,6 +65,7 @@ def test_start_order_waits_for_healthy_dependencies():
         "worker": {"postgres", "prefect-server", "mlflow"},
         "kafka": set(),
         "stream": {"postgres", "prefect-server", "mlflow", "kafka"},
+        "api": {"postgres", "prefect-server", "mlflow"},
     }
     for name, dependencies in expected.items():
         depends_on = SERVICES[name].get("depends_on", {})
@@ -130,8 +132,9 @@ def test_ports_bound_to_loopback_only():
         for port in service.get("ports", []):
             published += 1
             assert str(port).startswith("127.0.0.1:"), (name, port)
-    # PostgreSQL, Prefect UI/API, MLflow UI, Kafka's host listener; the worker and the stream publish nothing.
-    assert published == 4
+    # PostgreSQL, Prefect UI/API, MLflow UI, Kafka's host listener, the scoring API; the worker and
+    # the stream publish nothing.
+    assert published == 5
 
 
 def test_no_inline_secrets():
@@ -183,5 +186,16 @@ def test_stream_consumer_runs_the_project_image_against_kafka_and_the_shared_sto
     assert stream["env_file"] == worker["env_file"] == ".env"
     env = environment("stream")
     assert env["GRIDFLOW_STREAM__BROKER_URL"] == "kafka://kafka:9092"
+    for key in ("GRIDFLOW_PREFECT_API_URL", "GRIDFLOW_MLFLOW_TRACKING_URI", "GRIDFLOW_WAREHOUSE_URL", "GRIDFLOW_HOME"):
+        assert env[key] == environment("worker")[key], key
+
+
+def test_scoring_api_serves_the_shared_stores_on_loopback_with_keys_from_the_env_file():
+    api, worker = SERVICES["api"], SERVICES["worker"]
+    assert api["image"] == worker["image"] and api["command"][:2] == ["gridflow", "api"]
+    assert api["command"][api["command"].index("--port") + 1] == "8000"
+    assert api["ports"] == ["127.0.0.1:8000:8000"]
+    assert api["env_file"] == ".env"  # GRIDFLOW_API__KEYS (hashes) and traffic rules live there
+    env = environment("api")
     for key in ("GRIDFLOW_PREFECT_API_URL", "GRIDFLOW_MLFLOW_TRACKING_URI", "GRIDFLOW_WAREHOUSE_URL", "GRIDFLOW_HOME"):
         assert env[key] == environment("worker")[key], key
