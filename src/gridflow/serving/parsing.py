@@ -63,25 +63,6 @@ def parse_records(body: bytes) -> list[dict[str, Any]]:
     return [dict(zip(columns, values, strict=True)) for values in data]
 
 
-def parse_frame(body: bytes, types: dict[str, str], max_rows: int) -> pd.DataFrame:
-    """`to_frame(parse_records(body), ...)` with the same answers and errors, but a `dataframe_split`
-    body is built and checked column by column: 1,000 rows x 16 columns in ~2 ms instead of ~12."""
-    form, content = _payload(body)
-    if form == "dataframe_records":
-        return to_frame(_records(content), types, max_rows)
-    columns, data = _split_parts(content)
-    if len(data) > max_rows:
-        raise RequestError(413, f"{len(data)} rows exceed the limit of {max_rows} per request")
-    if not data:
-        raise RequestError(422, "no rows to score")
-    frame = pd.DataFrame(data, columns=columns)
-    missing = [col for col in types if col not in frame.columns]
-    extra = [col for col in columns if col not in types]
-    mistyped = {col: kind for col, kind in types.items() if col not in missing and not _column_fits(frame[col], kind)}
-    _refuse_bad_columns(missing, extra, mistyped)
-    return frame.loc[:, list(types)].astype({col: _DTYPES.get(kind, "object") for col, kind in types.items()})
-
-
 def _payload(body: bytes) -> tuple[str, Any]:
     try:
         payload = json.loads(body)
@@ -93,16 +74,6 @@ def _payload(body: bytes) -> tuple[str, Any]:
     if len(formats) != 1:
         raise RequestError(400, "body needs exactly one of `dataframe_split` or `dataframe_records`")
     return formats[0], payload[formats[0]]
-
-
-def _column_fits(column: pd.Series, kind: str) -> bool:
-    # pandas inferred a numeric dtype only if every value is a number or None; anything else
-    # (a bool, a string) leaves an object column, checked value by value as `to_frame` does.
-    if kind in _FLOATS and column.dtype.kind in "fiu":
-        return True
-    if kind in _INTEGERS and column.dtype.kind in "iu":
-        return True
-    return all(_fits(value, kind) for value in column.astype(object).where(column.notna(), None))
 
 
 def to_frame(rows: list[dict[str, Any]], types: dict[str, str], max_rows: int) -> pd.DataFrame:

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import json
 
-import pandas as pd
 import pytest
-from hypothesis import event, given, settings
-from hypothesis import strategies as st
 
 from gridflow.serving.parsing import (
     RequestError,
     check_declared_size,
     check_size,
-    parse_frame,
     parse_records,
     to_frame,
 )
@@ -93,49 +89,3 @@ def test_no_rows_is_a_422():
     with pytest.raises(RequestError) as caught:
         to_frame([], TYPES, 10)
     assert caught.value.status == 422
-
-
-# Values a client may put in a cell: numbers, integral floats, None, booleans, text (no NaN: JSON has none).
-CELLS = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6),
-                  st.floats(allow_nan=False, allow_infinity=False, width=32), st.sampled_from(["A", "", "n/a", "3"]))
-# Mostly cells that fit the column, so valid bodies are as common as refused ones.
-FITTING = {
-    "hydrogen_ppm": st.one_of(st.none(), st.integers(0, 10**5), st.floats(0, 1e5, width=32)),
-    "age_years": st.one_of(st.integers(0, 80), st.integers(0, 80).map(float)),
-    "site": st.sampled_from(["A", "B", ""]),
-    "other": CELLS,
-}
-
-
-@st.composite
-def split_bodies(draw):
-    columns = list(draw(st.permutations(list(TYPES))))
-    if draw(st.integers(0, 3)) == 0:
-        columns.append("other")  # an extra column
-    if draw(st.integers(0, 5)) == 0:
-        columns.pop(0)  # a missing one
-    rows = draw(st.integers(0, 6))
-    data = [[draw(CELLS if draw(st.integers(0, 9)) == 0 else FITTING[col]) for col in columns] for _ in range(rows)]
-    return {"dataframe_split": {"columns": columns, "data": data}}
-
-
-@given(payload=split_bodies())
-@settings(max_examples=400, deadline=None)
-def test_the_column_wise_split_path_answers_exactly_as_the_row_path(payload):
-    body = _body(payload)
-
-    def outcome(build):
-        try:
-            frame = build()
-        except RequestError as exc:
-            return exc.status, exc.detail()
-        return 200, frame
-
-    slow = outcome(lambda: to_frame(parse_records(body), TYPES, 5))
-    event(f"status {slow[0]}")
-    fast = outcome(lambda: parse_frame(body, TYPES, 5))
-    assert slow[0] == fast[0]
-    if slow[0] == 200:
-        pd.testing.assert_frame_equal(slow[1], fast[1])
-    else:
-        assert slow[1] == fast[1]
