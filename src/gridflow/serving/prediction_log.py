@@ -12,7 +12,6 @@ request id, arm and row), so a retry adds nothing.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import math
 import threading
@@ -23,6 +22,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
+
+import orjson
 
 log = logging.getLogger("gridflow.serving")
 
@@ -43,7 +44,7 @@ class RequestRows:
 
     @cached_property
     def digests(self) -> list[str]:
-        """sha256 of each row's canonical JSON (sorted keys, no spaces): equal inputs, equal digests."""
+        """sha256 of each row's canonical JSON (sorted keys, compact): equal inputs, equal digests."""
         return [input_digest(row) for row in self.rows]
 
 
@@ -68,9 +69,9 @@ class ArmAnswer:
 
 
 def input_digest(row: dict[str, Any]) -> str:
-    """sha256 hex of a row's canonical JSON."""
-    text = json.dumps(row, sort_keys=True, separators=(",", ":"), default=str, allow_nan=True)
-    return hashlib.sha256(text.encode()).hexdigest()
+    """sha256 hex of a row's canonical JSON (sorted keys, compact; orjson, ~7x the standard
+    library's speed, because the log writer shares the GIL with the requests)."""
+    return hashlib.sha256(orjson.dumps(row, option=orjson.OPT_SORT_KEYS, default=str)).hexdigest()
 
 
 def scalar(value: Any) -> float | None:
@@ -97,7 +98,7 @@ def log_rows(answer: ArmAnswer) -> list[dict[str, Any]]:
         "request_key": request.keys[index] if request.keys[index] is not None else request.request_key,
         "input_digest": digests[index],
         "prediction": scalar(value),
-        "prediction_json": json.dumps(value, default=str),
+        "prediction_json": orjson.dumps(value, default=str).decode(),
         "latency_ms": answer.latency_ms,
         "client": request.client,
         "logged_at_utc": answer.logged_at,

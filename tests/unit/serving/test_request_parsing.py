@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from gridflow.serving import parsing
 from gridflow.serving.parsing import (
     RequestError,
     check_declared_size,
@@ -89,3 +92,15 @@ def test_no_rows_is_a_422():
     with pytest.raises(RequestError) as caught:
         to_frame([], TYPES, 10)
     assert caught.value.status == 422
+
+
+JSON_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-10**12, 10**12),
+                         st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=5))
+
+
+@given(values=st.lists(JSON_SCALARS, max_size=8),
+       kind=st.sampled_from(["double", "float", "long", "integer", "boolean", "string", "datetime", "binary"]))
+@settings(max_examples=500, deadline=None)
+def test_the_fast_type_check_agrees_with_the_full_one(values, kind):
+    # The per-column set lookup only short-cuts what `_fits` would say value by value.
+    assert parsing._all_fit(values, kind) == all(parsing._fits(value, kind) for value in values)
