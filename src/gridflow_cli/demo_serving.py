@@ -8,15 +8,17 @@ the stack's own API (`gridflow up`) serves the same champions to clients holding
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gridflow.provenance import PROJECT_ROOT
+
+if TYPE_CHECKING:
+    from gridflow.usecases.configs import ApiConfig
 
 MODEL = "transformer_health"
 READINGS = PROJECT_ROOT / "data" / "transformer" / "transformer_health_index.csv"
@@ -32,13 +34,13 @@ def serving_scenario(echo: Callable[[str], None]) -> None:
     if challenger is None:
         echo("    the gate promoted the second model too: no challenger to shadow")
         return
-    key = _run_key()
-    with _settings({
-        "GRIDFLOW_API__KEYS": json.dumps({"demo": _hash(key)}),
-        "GRIDFLOW_API__MODELS": json.dumps([MODEL]),
-        "GRIDFLOW_API__TRAFFIC": json.dumps({MODEL: {"mode": "shadow", "key": "reading_id"}}),
-        "GRIDFLOW_API__LOG_FLUSH_SECONDS": "0.5",
-    }), _api() as url:
+    from gridflow.serving.auth import hash_key, new_key
+    from gridflow.usecases.configs import ApiConfig, TrafficRule
+
+    key = new_key()
+    config = ApiConfig(keys={"demo": hash_key(key)}, models=[MODEL], log_flush_seconds=0.5,
+                       traffic={MODEL: TrafficRule(mode="shadow", key="reading_id")})
+    with _api(config) as url:
         first, rows = _post_readings(url, key, challenger)
     echo(f"    POST {url}/models/{MODEL}/predict (reading {first['reading_id']}): health index "
          f"{first['prediction']:.1f} from {MODEL} v{first['version']} ({first['arm']}); "
@@ -51,16 +53,14 @@ def serving_scenario(echo: Callable[[str], None]) -> None:
 def _train_pair(echo: Callable[[str], None]) -> str | None:
     """Train XGBoost then a random forest; the challenger version the gate kept out, if any."""
     from flows.retrain import retrain
-    from gridflow.config import reset_settings
     from gridflow.registry import mlflow_registry as registry
 
+    # The retrain reads its use case's settings from the environment, as a deployment run does.
     # Two CV repeats (not five) keep the demo short; `gridflow retrain transformer_health` runs all.
     for estimator in ("xgboost", "random_forest"):
         with _settings({"GRIDFLOW_TRANSFORMER_HEALTH__ESTIMATOR": estimator,
                         "GRIDFLOW_TRANSFORMER_HEALTH__CV_REPEATS": "2"}):
-            reset_settings()
             result = retrain(model=MODEL, trigger=f"demo: {estimator}")
-        reset_settings()
         mae = result.evaluation.challenger.get("mae", float("nan"))
         echo(f"    {estimator}: v{result.version}, holdout MAE {mae:.2f} -> {result.decision.action}")
     champion = registry.alias_version_number(MODEL, registry.CHAMPION)
@@ -105,7 +105,7 @@ def _comparison() -> list[str]:
 
 
 @contextmanager
-def _api() -> Iterator[str]:
+def _api(config: ApiConfig) -> Iterator[str]:
     import socket
 
     import uvicorn
@@ -115,7 +115,7 @@ def _api() -> Iterator[str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(build_app(), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(build_app(config), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, name="demo-api", daemon=True)
     thread.start()
     _wait(lambda: server.started, 30)
@@ -142,18 +142,6 @@ def _settings(values: dict[str, str]) -> Iterator[None]:
             else:
                 os.environ[name] = value
         reset_settings()
-
-
-def _run_key() -> str:
-    from gridflow.serving.auth import new_key
-
-    return new_key()
-
-
-def _hash(key: str) -> str:
-    from gridflow.serving.auth import hash_key
-
-    return hash_key(key)
 
 
 def _wait(check: Callable[[], bool], timeout: float) -> None:
