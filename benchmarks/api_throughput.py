@@ -50,12 +50,13 @@ def _register(features: pd.DataFrame) -> None:
         registry.set_alias(name, registry.CHAMPION, logged.version)
 
 
-def _start_api(port: int, workdir: Path) -> subprocess.Popen:
+def _start_api(port: int, workdir: Path, log_predictions: bool = True) -> subprocess.Popen:
     from gridflow.serving.auth import hash_key
 
     env = {**os.environ, "GRIDFLOW_API__KEYS": json.dumps({"bench": hash_key(KEY)}),
-           "GRIDFLOW_API__MODELS": json.dumps(list(MODELS)), "GRIDFLOW_API__MAX_ROWS": "1000"}
-    log = (workdir / "api.log").open("wb")
+           "GRIDFLOW_API__MODELS": json.dumps(list(MODELS)), "GRIDFLOW_API__MAX_ROWS": "1000",
+           "GRIDFLOW_API__LOG_PREDICTIONS": "true" if log_predictions else "false"}
+    log = (workdir / f"api-log-{log_predictions}.log").open("wb")
     return subprocess.Popen([sys.executable, "-m", "gridflow_cli", "api", "--port", str(port)], env=env,
                             stdout=log, stderr=subprocess.STDOUT)
 
@@ -143,7 +144,38 @@ def run(workdir: Path, rows: int = 1_000) -> list[dict]:
     finally:
         process.terminate()
         process.wait(30)
+    out.append(_without_prediction_log(workdir, frames[rows], rows))
     return out
+
+
+def _without_prediction_log(workdir: Path, frame: pd.DataFrame, rows: int) -> dict:
+    """The XGBoost large-request case again with `GRIDFLOW_API__LOG_PREDICTIONS=false`: what the
+    warehouse log of every row costs the request path (its writer shares the GIL)."""
+    import httpx
+
+    from benchmarks.__main__ import _free_port
+    from gridflow.registry import mlflow_registry as registry
+    from gridflow.serving.registry_source import load_served
+
+    name = "bench_boosted"
+    port = _free_port()
+    process = _start_api(port, workdir, log_predictions=False)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+            _wait_ready(client, process)
+            model = load_served(name, registry.alias_version_number(name, registry.CHAMPION)).model
+            latencies = _time_api(client, name, frame, *LIMITS[1_000])
+    finally:
+        process.terminate()
+        process.wait(30)
+    api_s = sum(latencies)
+    local_s = _time_in_process(model, frame, len(latencies))
+    return {
+        "benchmark": f"scoring API, xgboost, {rows:,}-row requests x {len(latencies):,}, prediction log off "
+                     f"(p50 {statistics.median(latencies) * 1000:.1f} ms, {rows * len(latencies) / api_s:,.0f} rows/s)",
+        "baseline": f"in-process predict ({local_s / len(latencies) * 1000:.1f} ms each)",
+        "baseline_s": local_s, "measured_s": api_s, "ratio": api_s / local_s,
+    }
 
 
 if __name__ == "__main__":
