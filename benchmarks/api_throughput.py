@@ -17,7 +17,10 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -103,78 +106,61 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def run(workdir: Path, rows: int = 1_000) -> list[dict]:
-    """One table row per (model, request size): API time for N requests vs N in-process predicts."""
-    import httpx
-
-    from benchmarks.__main__ import _free_port
-    from gridflow.registry import mlflow_registry as registry
-    from gridflow.serving.registry_source import load_served
+    """One table row per (model, request size): API time for N requests vs N in-process predicts;
+    then the XGBoost large-request case again with the prediction log off (what logging every row
+    costs the request path: its writer shares the GIL)."""
     from gridflow.transformers import health_model as hm
 
     features = _features()
     _register(features)
     inputs = features[hm.FEATURE_COLUMNS]
     frames = {1: inputs.head(1), rows: pd.concat([inputs] * (rows // len(inputs) + 1)).head(rows)}
-    port = _free_port()
-    process = _start_api(port, workdir)
-    out = []
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
-            _wait_ready(client, process)
-            for name, estimator in MODELS.items():
-                # Loaded as the API loads it (one thread per predict), so only the HTTP path differs.
-                model = load_served(name, registry.alias_version_number(name, registry.CHAMPION)).model
-                for size, frame in frames.items():
-                    max_requests, max_seconds = LIMITS.get(size, LIMITS[1_000])
-                    latencies = _time_api(client, name, frame, max_requests, max_seconds)
-                    api_s = sum(latencies)
-                    rate = len(latencies) / api_s
-                    local_s = _time_in_process(model, frame, len(latencies))
-                    out.append({
-                        "benchmark": f"scoring API, {estimator}, {size:,}-row requests x {len(latencies):,} "
-                                     f"(p50 {statistics.median(latencies) * 1000:.1f} ms, "
-                                     f"p99 {_percentile(latencies, 99) * 1000:.1f} ms, "
-                                     f"{rate:,.0f} req/s, {size * rate:,.0f} rows/s)",
-                        "baseline": f"in-process predict ({local_s / len(latencies) * 1000:.1f} ms each)",
-                        "baseline_s": local_s,
-                        "measured_s": api_s,
-                        "ratio": api_s / local_s,
-                        "p50_ms": statistics.median(latencies) * 1000,
-                    })
-    finally:
-        process.terminate()
-        process.wait(30)
-    out.append(_without_prediction_log(workdir, frames[rows], rows))
+    with _served_api(workdir, log_predictions=True) as client:
+        out = [_measure(client, name, estimator, frame, "") for name, estimator in MODELS.items()
+               for frame in frames.values()]
+    with _served_api(workdir, log_predictions=False) as client:
+        out.append(_measure(client, "bench_boosted", MODELS["bench_boosted"], frames[rows], ", prediction log off"))
     return out
 
 
-def _without_prediction_log(workdir: Path, frame: pd.DataFrame, rows: int) -> dict:
-    """The XGBoost large-request case again with `GRIDFLOW_API__LOG_PREDICTIONS=false`: what the
-    warehouse log of every row costs the request path (its writer shares the GIL)."""
+@contextmanager
+def _served_api(workdir: Path, log_predictions: bool) -> Iterator[Any]:
     import httpx
 
     from benchmarks.__main__ import _free_port
-    from gridflow.registry import mlflow_registry as registry
-    from gridflow.serving.registry_source import load_served
 
-    name = "bench_boosted"
     port = _free_port()
-    process = _start_api(port, workdir, log_predictions=False)
+    process = _start_api(port, workdir, log_predictions)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
             _wait_ready(client, process)
-            model = load_served(name, registry.alias_version_number(name, registry.CHAMPION)).model
-            latencies = _time_api(client, name, frame, *LIMITS[1_000])
+            yield client
     finally:
         process.terminate()
         process.wait(30)
+
+
+def _measure(client, name: str, estimator: str, frame: pd.DataFrame, variant: str) -> dict:
+    from gridflow.registry import mlflow_registry as registry
+    from gridflow.serving.registry_source import load_served
+
+    # Loaded as the API loads it (one thread per predict), so only the HTTP path differs.
+    model = load_served(name, registry.alias_version_number(name, registry.CHAMPION)).model
+    size = len(frame)
+    latencies = _time_api(client, name, frame, *LIMITS.get(size, LIMITS[1_000]))
     api_s = sum(latencies)
+    rate = len(latencies) / api_s
     local_s = _time_in_process(model, frame, len(latencies))
     return {
-        "benchmark": f"scoring API, xgboost, {rows:,}-row requests x {len(latencies):,}, prediction log off "
-                     f"(p50 {statistics.median(latencies) * 1000:.1f} ms, {rows * len(latencies) / api_s:,.0f} rows/s)",
+        "benchmark": f"scoring API, {estimator}, {size:,}-row requests x {len(latencies):,}{variant} "
+                     f"(p50 {statistics.median(latencies) * 1000:.1f} ms, "
+                     f"p99 {_percentile(latencies, 99) * 1000:.1f} ms, "
+                     f"{rate:,.0f} req/s, {size * rate:,.0f} rows/s)",
         "baseline": f"in-process predict ({local_s / len(latencies) * 1000:.1f} ms each)",
-        "baseline_s": local_s, "measured_s": api_s, "ratio": api_s / local_s,
+        "baseline_s": local_s,
+        "measured_s": api_s,
+        "ratio": api_s / local_s,
+        "p50_ms": statistics.median(latencies) * 1000,
     }
 
 

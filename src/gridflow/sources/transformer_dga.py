@@ -7,8 +7,6 @@ row is that unit's only reading (`reading_id` = `<asset_id>-S1`); `sampled_at_ut
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +14,7 @@ import pandas as pd
 
 from gridflow.errors import ParseError
 from gridflow.ingest.contract import Parsed
+from gridflow.sources.csv_rows import csv_data_rows
 
 FORMAT = "transformer_health_index_csv"
 # The source's header, misspellings ("Oxigen", "Acethylene") included, -> our column names.
@@ -62,20 +61,9 @@ def parse_transformer_csv(data: bytes | str | Path, name: str | None = None) -> 
     """Parse the transformer health-index CSV (a path or its content) into `READING_COLUMNS` rows.
 
     Raises ParseError on a wrong header, a short/long row or a non-numeric value, naming line and value."""
-    if isinstance(data, Path):
-        name, data = name or str(data), data.read_bytes()
-    name = name or "<transformer csv>"
-    text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
-    if header is None or [h.strip() for h in header] != HEADER:
-        raise ParseError(name, f"line 1: header {header!r} is not {HEADER!r} (transformer health index CSV)")
+    name, rows = csv_data_rows(data, name, "<transformer csv>", HEADER, "transformer health index CSV")
     values: list[list[float]] = []
-    for line, row in enumerate(reader, start=2):
-        if not row or all(not c.strip() for c in row):
-            continue  # a trailing blank line is not a reading
-        if len(row) != len(HEADER):
-            raise ParseError(name, f"line {line}: {len(row)} fields, expected {len(HEADER)}: {row!r}")
+    for line, row in rows:
         values.append([_number(cell.strip(), line, column, name) for column, cell in zip(HEADER, row, strict=True)])
     frame = pd.DataFrame(np.array(values, dtype="float64").reshape(-1, len(HEADER)), columns=VALUE_COLUMNS)
     ids = [asset_id(i) for i in range(1, len(frame) + 1)]

@@ -10,18 +10,9 @@ from sqlalchemy import func, select
 
 from gridflow.streaming.messages import Score
 from gridflow.streaming.sink import read_scores, write_scores
-from gridflow.warehouse.engine import make_engine
 from gridflow.warehouse.tables import asset_health_score
 
 T0 = datetime(2024, 5, 1, 6, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def engine(tmp_path):
-    eng = make_engine(f"sqlite:///{tmp_path / 'warehouse.db'}")
-    asset_health_score.metadata.create_all(eng, tables=[asset_health_score])
-    yield eng
-    eng.dispose()
 
 
 def score(rid: str, index: float, version: str = "1", at: datetime = T0) -> Score:

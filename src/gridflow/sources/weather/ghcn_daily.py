@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from pathlib import Path
 
@@ -13,6 +11,7 @@ import pandas as pd
 
 from gridflow.errors import ParseError
 from gridflow.ingest.contract import Parsed
+from gridflow.sources.csv_rows import csv_data_rows
 
 HEADER = ["", "Date", "tmax", "tmin", "prcp"]
 SOURCE = "ghcn_daily"
@@ -42,22 +41,11 @@ def parse_ghcn_daily(data: bytes | str | Path, site: str, name: str | None = Non
 
     Raises ParseError on a wrong header, a bad date, a non-numeric value or a repeated date,
     naming the line and the value."""
-    if isinstance(data, Path):
-        name, data = name or str(data), data.read_bytes()
-    name = name or "<ghcn daily csv>"
-    text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
-    if header is None or [h.strip() for h in header] != HEADER:
-        raise ParseError(name, f"line 1: header {header!r} is not {HEADER!r} (GHCN-Daily export)")
+    name, rows = csv_data_rows(data, name, "<ghcn daily csv>", HEADER, "GHCN-Daily export")
     seen: dict[date, int] = {}
     days, values = [], []
     missing = 0
-    for line, row in enumerate(reader, start=2):
-        if not row or all(not c.strip() for c in row):
-            continue
-        if len(row) != len(HEADER):
-            raise ParseError(name, f"line {line}: {len(row)} fields, expected {len(HEADER)}: {row!r}")
+    for line, row in rows:
         day = _day(row[1].strip(), line, name)
         if day in seen:
             raise ParseError(name, f"line {line}: date {day} repeats line {seen[day]}")
