@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 from gridflow.provenance import PROJECT_ROOT
 
 if TYPE_CHECKING:
+    import httpx
+
     from gridflow.usecases.configs import ApiConfig
 
 MODEL = "transformer_health"
@@ -85,7 +87,8 @@ def _post_readings(url: str, key: str, challenger: str) -> tuple[dict[str, Any],
     held_out = hm.in_holdout(raw["reading_id"], section(MODEL, TransformerHealthConfig).holdout_share)
     records = features[held_out].to_dict(orient="records")
     with httpx.Client(base_url=url, headers={"X-API-Key": key}, timeout=60) as client:
-        _wait(lambda: client.get("/ready").json().get("challengers") == {MODEL: challenger}, 90)
+        # The two holders poll independently: wait for both, not for whichever loads first.
+        _wait(lambda: _both_loaded(client.get("/ready"), challenger), 90)
         first = None
         for start in range(0, len(records), 20):
             answer = client.post(f"/models/{MODEL}/predict", json={"dataframe_records": records[start:start + 20]})
@@ -155,3 +158,7 @@ def _wait(check: Callable[[], bool], timeout: float) -> None:
         if time.monotonic() > deadline:
             raise TimeoutError("the demo's scoring API did not become ready")
         time.sleep(0.2)
+
+
+def _both_loaded(ready: httpx.Response, challenger: str) -> bool:
+    return ready.status_code == 200 and ready.json().get("challengers") == {MODEL: challenger}

@@ -31,6 +31,12 @@ def _serve(monkeypatch, rule: dict):
     return ApiServer(build_app())
 
 
+def _both_loaded(client, champion: str, challenger: str) -> bool:
+    """Champion and challenger are loaded: the two holders poll independently, either may be first."""
+    body = client.get("/ready").json()
+    return body.get("serving") == {MODEL: champion} and body.get("challengers") == {MODEL: challenger}
+
+
 def _log_rows() -> list[dict]:
     from gridflow.runtime import warehouse
 
@@ -97,8 +103,7 @@ def test_shadow_and_ab_traffic_then_the_report_promotes_through_the_gate(gridflo
     # Shadow: the champion answers every request; both arms of every row land in the log.
     with _serve(monkeypatch, {"mode": "shadow", "key": "reading_id"}) as api, \
             httpx.Client(base_url=api.url, headers=AUTH, timeout=30) as client:
-        _wait_until(lambda: client.get("/ready").json().get("challengers") == {MODEL: challenger}, 60,
-                    "both versions to load")
+        _wait_until(lambda: _both_loaded(client, champion, challenger), 60, "both versions to load")
         shadow_ids = []
         for start in range(0, 60, 3):
             answer = client.post(f"/models/{MODEL}/predict", json={"dataframe_records": records[start:start + 3]})
@@ -121,8 +126,7 @@ def test_shadow_and_ab_traffic_then_the_report_promotes_through_the_gate(gridflo
     seen: dict[str, set[tuple[str, str]]] = {k: set() for k in keys}
     with _serve(monkeypatch, rule.model_dump(exclude_none=True)) as api, \
             httpx.Client(base_url=api.url, headers=AUTH, timeout=30) as client:
-        _wait_until(lambda: client.get("/ready").json().get("challengers") == {MODEL: challenger}, 60,
-                    "both versions to load")
+        _wait_until(lambda: _both_loaded(client, champion, challenger), 60, "both versions to load")
         for _ in range(2):
             for record in records[:40]:
                 answer = client.post(f"/models/{MODEL}/predict", json={"dataframe_records": [record]})
