@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     mlflow_ui_port: int = Field(default=5000, description="Port of the local MLflow UI.")
     api_port: int = Field(default=8000, description="Port of the local scoring API (`gridflow up`).")
     actor: str = Field(default="gridflow", description="Recorded as the actor of automatic decisions.")
+    # Where fanned-out tasks (zones of a fleet retrain, backtest folds, storm scoring chunks) run:
+    # `threads` in the flow's process, `dask` on a local cluster of processes started for the run,
+    # or the address of an existing Dask scheduler (`tcp://scheduler:8786`).
+    task_runner: str = Field(default="threads", description="threads | dask | tcp://host:port of a scheduler.")
+    dask_workers: int = Field(default=2, ge=1, description="Worker processes of the local Dask cluster (`dask`).")
     ercot: ErcotConfig = Field(default_factory=ErcotConfig)
     storm: StormConfig = Field(default_factory=StormConfig)
     notify: NotifyConfig = Field(default_factory=NotifyConfig)
