@@ -26,11 +26,13 @@ from flows.notify_failure import notify_failure
 from flows.plan_inspection import plan_inspection
 from flows.poll_weather_alerts import poll_weather_alerts
 from flows.retrain import retrain
+from flows.retrain_fleet import retrain_fleet
 from flows.storm_response import storm_response
 from gridflow import events
 from gridflow.config import section
 from gridflow.services.deploy import WorkQueue
 from gridflow.usecases.configs import LoadForecastConfig
+from gridflow.usecases.naming import slug, zone_model_name
 
 # Where meter exports land (an SFTP or share mount in production); a parameter, so an operator can
 # point a second deployment at another folder.
@@ -71,7 +73,7 @@ def drift_trigger(model: str) -> DeploymentEventTrigger:
     """Run the retrain when the monitor reports drift for `model`; the reason becomes `trigger`,
     so the UI's parameters and the promotion audit row say why the run started."""
     return DeploymentEventTrigger(
-        name=f"retrain-{model.replace('_', '-')}-on-drift",
+        name=f"retrain-{slug(model)}-on-drift",
         expect={events.DRIFT_DETECTED},
         match=events.resource_match(events.model_resource(model)),
         parameters={"model": "{{ event.payload.model }}", "trigger": "drift: {{ event.payload.reason }}"},
@@ -96,6 +98,51 @@ def degraded_trigger() -> DeploymentEventTrigger:
         match=events.resource_match(events.asset_resource("*")),
         parameters={"asset_resource": "{{ event.resource.id }}"},
     )
+
+
+def _per_zone() -> bool:
+    return section("load_forecast", LoadForecastConfig).model_per_zone
+
+
+def load_forecast_fleet() -> list[RunnerDeployment]:
+    """The per-zone load forecasts (`load_forecast.<zone>`): the weekly fleet retrain, a retrain of the
+    one zone whose monitor reports drift, and a daily drift check per configured zone. The fleet's
+    schedule is on only when the load forecast is set up with a model per zone."""
+    config = section("load_forecast", LoadForecastConfig)
+    deployments = [
+        retrain_fleet.to_deployment(
+            name="load-forecast",
+            parameters={"use_case": "load_forecast", "trigger": "schedule: weekly fleet retrain"},
+            # Same slot as the single-model retrain, which it replaces when each zone has its model.
+            schedules=[Cron("0 6 * * 1", timezone=config.market_tz, active=config.model_per_zone)],
+            concurrency_limit=ONE_AT_A_TIME,
+            tags=["retrain", "load_forecast", "fleet"],
+            description="Retrain every configured zone's load forecast (load_forecast.<zone>) through its "
+                        "own gate, fanned out on GRIDFLOW_TASK_RUNNER; a report of every zone, failures named.",
+        ),
+        retrain.to_deployment(
+            name="load-forecast-zone",
+            parameters={"model": zone_model_name("load_forecast", config.zones[0]), "trigger": "manual"},
+            triggers=[drift_trigger("load_forecast.*")],
+            concurrency_limit=ONE_AT_A_TIME,
+            tags=["retrain", "load_forecast"],
+            description="Retrain one zone's load forecast (parameter `model`, e.g. load_forecast.PJME); "
+                        "runs by itself when that zone's monitor reports drift.",
+        ),
+    ]
+    if config.model_per_zone:
+        deployments += [
+            monitor_drift.to_deployment(
+                name=f"load-forecast-{slug(zone)}",
+                parameters={"model": zone_model_name("load_forecast", zone), "window_days": 14},
+                schedules=[Cron("0 7 * * *", timezone=config.market_tz)],
+                tags=["monitoring", "load_forecast"],
+                description=f"Drift and accuracy check of the {zone} load forecast champion; emits "
+                            f"{events.DRIFT_DETECTED} when it should be retrained.",
+            )
+            for zone in config.zones
+        ]
+    return deployments
 
 
 def ercot_hourly(name: str, report: str, minute: int, title: str) -> RunnerDeployment:
@@ -157,7 +204,8 @@ def all_deployments() -> list[RunnerDeployment]:
             name="load-forecast",
             parameters={"model": "load_forecast", "trigger": "schedule: weekly retrain"},
             # Weekly, after the weekend's metered data has settled; operators can run it any time.
-            schedules=[Cron("0 6 * * 1", timezone="America/New_York")],
+            # With a model per zone the fleet deployment takes this slot.
+            schedules=[Cron("0 6 * * 1", timezone="America/New_York", active=not _per_zone())],
             triggers=[drift_trigger("load_forecast")],
             concurrency_limit=ONE_AT_A_TIME,
             tags=["retrain", "load_forecast"],
@@ -178,7 +226,7 @@ def all_deployments() -> list[RunnerDeployment]:
             name="load-forecast",
             parameters={"model": "load_forecast", "window_days": 14},
             # Daily, after the previous day's metered load has landed and before the 09:30 issue.
-            schedules=[Cron("0 7 * * *", timezone="America/New_York")],
+            schedules=[Cron("0 7 * * *", timezone="America/New_York", active=not _per_zone())],
             tags=["monitoring", "load_forecast"],
             description="Drift and accuracy check of the load forecast champion; emits "
                         f"{events.DRIFT_DETECTED} when it should be retrained.",
@@ -193,6 +241,7 @@ def all_deployments() -> list[RunnerDeployment]:
             description="Issue the load forecast champion's next-day hourly P10/P50/P90 per zone into "
                         "load_forecast_issued (first write wins), with a table and a plot per zone.",
         ),
+        *load_forecast_fleet(),
         retrain.to_deployment(
             name="outage-risk",
             parameters={"model": "outage_risk", "trigger": "schedule: monthly retrain"},

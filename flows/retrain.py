@@ -24,15 +24,16 @@ from tasks.training import (
 
 
 @flow(name="retrain", flow_run_name="retrain-{model}", log_prints=True)
-def retrain(model: str = "load_forecast", trigger: str = "manual") -> RetrainResult:
-    """Train a challenger for `model`, compare it with the champion and promote it through the gate."""
+def retrain(model: str = "load_forecast", trigger: str = "manual", run_key: str | None = None) -> RetrainResult:
+    """Train a challenger for `model`, compare it with the champion and promote it through the gate;
+    a `run_key` (a fleet run's zone) registers at most one version, however often the run repeats."""
     data = load_training_data(model)
     validation = validate_training_data(model, data)
     features = build_features(model, data)
     fitted = train_challenger(model, features)
     backtest = backtest_challenger(model, features)
     evaluation = evaluate_against_champion(model, fitted, features, backtest)
-    logged = register_challenger(model, fitted, evaluation, data, validation, features, trigger)
+    logged = register_challenger(model, fitted, evaluation, data, validation, features, trigger, run_key)
     gate = gate_challenger(model, evaluation, logged)
     approval = await_operator_approval(model, gate)
     decision = apply_approval(gate, approval)

@@ -16,6 +16,7 @@ from gridflow.experiments.data import ScoredRows
 from gridflow.registry.approval import Approval
 from gridflow.registry.gate import GateDecision
 from gridflow.registry.promotion import AliasMove
+from gridflow.usecases.naming import slug
 from tasks.common import LIGHT, WORK, log, warehouse
 
 
@@ -59,6 +60,6 @@ def publish_ab_report(model: str, comparison: ArmComparison, decision: GateDecis
                       applied: bool) -> str:
     """Markdown artifact: rows and MAE per arm, difference and interval, test, recommendation, record."""
     markdown = report.markdown(comparison, decision, move, applied)
-    create_markdown_artifact(key=f"{model.replace('_', '-')}-ab-report", markdown=markdown,
+    create_markdown_artifact(key=f"{slug(model)}-ab-report", markdown=markdown,
                              description=f"{model}: {comparison.recommendation}")
     return markdown

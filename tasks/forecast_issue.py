@@ -14,7 +14,7 @@ from prefect.runtime import flow_run
 from gridflow.config import get_settings
 from gridflow.issuing import issue, publish, schedule
 from gridflow.issuing.issue import IssuedForecast, IssueRunResult
-from gridflow.usecases.catalog import get_use_case
+from gridflow.usecases.catalog import get_use_case, use_case_for_zone
 from tasks.common import LIGHT, WORK, warehouse
 
 MODEL = "load_forecast"
@@ -32,7 +32,7 @@ def plan_issue(zones: list[str] | None, for_date: str | None) -> schedule.IssueP
 def issue_zone_forecast(zone: str, target_date: date) -> IssuedForecast:
     """The champion's P10/P50/P90 for every hour of the zone's target day, stored (first write wins)."""
     run_id = str(flow_run.get_id() or "") or None
-    return issue.issue_and_store(warehouse(), get_use_case(MODEL), zone, target_date, run_id)
+    return issue.issue_and_store(warehouse(), use_case_for_zone(MODEL, zone), zone, target_date, run_id)
 
 
 @task(name="publish-forecast", task_run_name="publish-{issued.zone}", **LIGHT)

@@ -17,6 +17,7 @@ from gridflow.monitoring import history as checks_history
 from gridflow.monitoring import measure, record, report, verdict, window
 from gridflow.monitoring.decision import MonitorDecision, no_champion
 from gridflow.monitoring.types import Champion, CheckRecord, DriftMeasure, Window
+from gridflow.usecases import naming
 from gridflow.usecases.catalog import get_use_case
 from tasks.common import LIGHT, WORK, log, warehouse
 
@@ -106,7 +107,7 @@ def publish_health(
     drift: DriftMeasure | None, accuracy: dict[str, Any] | None, event_id: str | None,
 ) -> str:
     """The verdict as a markdown artifact, and the keyed model-health table of recent checks."""
-    slug = model.replace("_", "-")
+    slug = naming.slug(model)
     markdown = report.render_check_markdown(model, decision, check, champion, drift, accuracy, event_id)
     create_markdown_artifact(key=f"drift-check-{slug}", markdown=markdown, description=f"{model}: {decision.action}")
     rows = report.health_rows(warehouse(), model)

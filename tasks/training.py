@@ -26,6 +26,7 @@ from gridflow.training import report as reporting
 from gridflow.training.data import TrainingData
 from gridflow.usecases.base import Evaluation, Fitted
 from gridflow.usecases.catalog import get_use_case
+from gridflow.usecases.naming import slug
 from gridflow.validation.report import ValidationReport
 from tasks.common import LIGHT, WORK, log, warehouse
 
@@ -77,11 +78,12 @@ def register_challenger(
     validation: ValidationReport,
     features: pd.DataFrame,
     trigger: str,
+    run_key: str | None = None,
 ) -> LoggedModel:
     """Log the run to MLflow (params, metrics, lineage, model) and alias the version `challenger`."""
     return registering.register_challenger(
         get_use_case(model), fitted, evaluation, data, validation, features, trigger,
-        flow_run_id=str(flow_run.get_id() or ""), flow_run_name=flow_run.get_name() or "local",
+        flow_run_id=str(flow_run.get_id() or ""), flow_run_name=flow_run.get_name() or "local", run_key=run_key,
     )
 
 
@@ -109,6 +111,6 @@ def publish_evaluation_report(
 ) -> str:
     """Markdown artifact: champion vs challenger vs baseline, the gate's decision and reason, links."""
     markdown = reporting.evaluation_report(get_use_case(model), evaluation, decision, logged, move, trigger)
-    create_markdown_artifact(key=f"{model.replace('_', '-')}-evaluation", markdown=markdown,
+    create_markdown_artifact(key=f"{slug(model)}-evaluation", markdown=markdown,
                              description=f"{model}: {decision.action} v{logged.version}")
     return markdown

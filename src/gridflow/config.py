@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     # `threads` in the flow's process, `dask` on a local cluster of processes started for the run,
     # or the address of an existing Dask scheduler (`tcp://scheduler:8786`).
     task_runner: str = Field(default="threads", description="threads | dask | tcp://host:port of a scheduler.")
-    dask_workers: int = Field(default=2, ge=1, description="Worker processes of the local Dask cluster (`dask`).")
+    task_workers: int = Field(default=2, ge=1, description="Tasks at once: threads, or local Dask worker processes.")
     ercot: ErcotConfig = Field(default_factory=ErcotConfig)
     storm: StormConfig = Field(default_factory=StormConfig)
     notify: NotifyConfig = Field(default_factory=NotifyConfig)

@@ -56,3 +56,14 @@ class UnknownUseCaseError(GridflowError):
 
 class UnknownAlertError(GridflowError):
     """A storm response was asked for a weather alert the warehouse has not stored."""
+
+
+class FleetFailed(GridflowError):
+    """Some zones of a fleet retrain failed; the others were trained and decided. Names each failure."""
+
+    def __init__(self, use_case: str, failed: dict[str, str], done: int) -> None:
+        self.use_case = use_case
+        self.failed = failed
+        reasons = "; ".join(f"{model}: {reason}" for model, reason in failed.items())
+        super().__init__(f"{use_case}: {len(failed)} zone(s) failed ({done} trained and decided): {reasons}; "
+                         f"a Retry of the run re-runs only these")

@@ -29,20 +29,22 @@ def runner_kind(spec: str) -> str:
                      f"address such as tcp://scheduler:8786")
 
 
-def task_runner(spec: str | None = None, *, max_threads: int | None = None) -> Any:
-    """A fresh Prefect task runner for `spec` (default: the `task_runner` setting)."""
+def task_runner(spec: str | None = None) -> Any:
+    """A fresh Prefect task runner for `spec` (default: the `task_runner` setting), running
+    `task_workers` tasks at once (threads, or local Dask worker processes)."""
     settings = get_settings()
     value = settings.task_runner if spec is None else spec
     kind = runner_kind(value)
     if kind == THREADS:
         from prefect.task_runners import ThreadPoolTaskRunner
 
-        return ThreadPoolTaskRunner(max_workers=max_threads)
+        # Bounded: ten zone retrains at once on two cores would only fight over them (and memory).
+        return ThreadPoolTaskRunner(max_workers=settings.task_workers)
     from prefect_dask import DaskTaskRunner
 
     if kind == "scheduler":
         return DaskTaskRunner(address=value.strip())
     # One thread per worker process: the estimators use the cores themselves, and a process per
     # task keeps one task's crash (or kill) from taking the others with it.
-    return DaskTaskRunner(cluster_kwargs={"n_workers": settings.dask_workers, "threads_per_worker": 1,
+    return DaskTaskRunner(cluster_kwargs={"n_workers": settings.task_workers, "threads_per_worker": 1,
                                           "processes": True, "dashboard_address": None})

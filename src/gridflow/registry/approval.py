@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 
 from gridflow.registry.gate import GateDecision
+from gridflow.usecases.naming import slug
 
 OUTCOMES = ("approved", "rejected", "timed_out")
 
@@ -65,7 +66,7 @@ def approval_request(model: str, decision: GateDecision, *, required: bool, time
         return None
     return ApprovalRequest(
         # Input keys allow lowercase letters, digits and dashes only.
-        key=f"approve-{model.replace('_', '-')}-v{decision.challenger_version}".lower(),
+        key=slug(f"approve-{model}-v{decision.challenger_version}"),
         description=(f"**Promote {model} version {decision.challenger_version} to champion?**\n\n"
                      f"Gate: {decision.reason}"),
         timeout_s=timeout_s,

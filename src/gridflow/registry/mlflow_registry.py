@@ -16,6 +16,8 @@ from gridflow.errors import RegistryError
 
 CHAMPION = "champion"
 CHALLENGER = "challenger"
+# Run tag naming the retrain a version belongs to (a fleet run's zone): see find_logged.
+RUN_KEY_TAG = "gridflow.run_key"
 
 # Explicit requirements: MLflow's inference runs a subprocess per call (~4 s) and picks up test-only
 # packages. These are what a model server needs to load the flavours gridflow logs.
@@ -60,6 +62,14 @@ def tracking_uri() -> str:
     import mlflow
 
     return str(mlflow.get_tracking_uri())
+
+
+def experiment_id(name: str) -> str | None:
+    """The id of the experiment `name`, or None when it does not exist yet."""
+    import mlflow
+
+    experiment = mlflow.get_experiment_by_name(name)
+    return None if experiment is None else experiment.experiment_id
 
 
 def ensure_experiment(name: str, artifact_location: str | None = None) -> str:
@@ -127,6 +137,34 @@ def log_challenger(
     client = mlflow.MlflowClient()
     client.set_registered_model_alias(model_name, CHALLENGER, version)
     return LoggedModel(run.info.run_id, experiment_id, model_name, version)
+
+
+def find_logged(model_name: str, experiment_id: str, run_key: str) -> LoggedModel | None:
+    """The version a run tagged `gridflow.run_key=run_key` already registered, or None.
+
+    A task the engine re-runs after it finished (a Dask worker lost with its result) asks this
+    first, so it reuses the version instead of registering a second one. A run that crashed before
+    its version was registered has none and is ignored.
+    """
+    import mlflow
+
+    client = mlflow.MlflowClient()
+    runs = client.search_runs([experiment_id], filter_string=f"tags.`{RUN_KEY_TAG}` = '{_quoted(run_key)}'",
+                              order_by=["attributes.start_time ASC"])
+    for run in runs:
+        versions = client.search_model_versions(f"name = '{_quoted(model_name)}' and run_id = '{run.info.run_id}'")
+        if versions:
+            version = str(min(int(v.version) for v in versions))
+            client.set_registered_model_alias(model_name, CHALLENGER, version)
+            return LoggedModel(run.info.run_id, experiment_id, model_name, version)
+    return None
+
+
+def _quoted(value: str) -> str:
+    # MLflow's filter grammar quotes with single quotes; a key never needs one.
+    if "'" in value:
+        raise RegistryError(f"a quote is not allowed in a registry filter value: {value!r}")
+    return value
 
 
 def download_frame(run_id: str, path: str) -> pd.DataFrame:

@@ -34,8 +34,12 @@ def register_challenger(
     *,
     flow_run_id: str,
     flow_run_name: str,
+    run_key: str | None = None,
 ) -> registry.LoggedModel:
-    """Log the run to MLflow (params, metrics, lineage, model) and alias the version `challenger`."""
+    """Log the run to MLflow (params, metrics, lineage, model) and alias the version `challenger`.
+
+    With a `run_key`, a version already registered under that key is reused: the engine may run a
+    finished retrain again (a lost Dask worker), and one key must never make two versions."""
     mlflow_ready()
     model = use_case.name
     root = get_settings().mlflow_artifact_root
@@ -43,6 +47,11 @@ def register_challenger(
     train, holdout = use_case.split(features)
     columns = use_case.feature_columns()
     recorded = interval_metrics(use_case, fitted, holdout)
+    if run_key:
+        existing = registry.find_logged(model, experiment_id, run_key)
+        if existing is not None:
+            log().info("%s: version %s was already registered by %s; reused", model, existing.version, run_key)
+            return replace(existing, recorded=recorded)
     logged = registry.log_challenger(
         model_name=model,
         experiment_id=experiment_id,
@@ -58,6 +67,7 @@ def register_challenger(
             "gridflow.data_digest": data.digest,
             "gridflow.validation": "passed" if validation.success else "failed",
             "prefect.flow_run_id": flow_run_id,
+            **({registry.RUN_KEY_TAG: run_key} if run_key else {}),
         },
         training_frame=train[[*columns, use_case.target]],
         training_source={"warehouse": data.source, "digest": data.digest},

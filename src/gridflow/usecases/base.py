@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection, Engine
 from gridflow.monitoring.decision import MonitorPolicy
 from gridflow.registry.gate import GateThresholds
 from gridflow.usecases.configs import UseCaseConfig
+from gridflow.usecases.naming import ZONE_SEPARATOR, zone_model_name
 
 if TYPE_CHECKING:
     from gridflow.monitoring.types import Champion, Window
@@ -65,6 +66,8 @@ class UseCase(ABC):
     rows_label: str = "evaluation rows"
     # Keys of `score()` that `gridflow models` shows beside each alias; the gate metric when empty.
     headline_metrics: tuple[str, ...] = ()
+    # Whether the use case can be trained per zone (`<name>.<zone>`): its config has a `zones` list.
+    zoned: bool = False
 
     def __init__(self, config: UseCaseConfig | None = None) -> None:
         self.config = config if config is not None else self.config_type()
@@ -78,6 +81,13 @@ class UseCase(ABC):
         self.require_approval = self.config.require_approval
         self.approval_timeout_s = round(self.config.approval_timeout_hours * 3600)
         self.monitor = MonitorPolicy(**self.config.monitor.model_dump())
+
+    def model_for_zone(self, zone: str) -> str:
+        """The registered model that forecasts `zone`: `<name>.<zone>` when the use case is set up with a
+        model per zone, else this one."""
+        if self.zoned and getattr(self.config, "model_per_zone", False) and ZONE_SEPARATOR not in self.name:
+            return zone_model_name(self.name, zone)
+        return self.name
 
     def summary_metrics(self) -> tuple[str, ...]:
         """The metric names (keys of `score()`) that summarise a version: headline, else the gate metric."""

@@ -34,6 +34,9 @@ class LoadForecastConfig(UseCaseConfig):
     # The warehouse holds every market's zones (PJM, ERCOT weather zones, test feeds): a model
     # trains only on the zones of its own market and time zone.
     zones: list[str] = Field(default_factory=lambda: ["PJME"], min_length=1, description="Zones to train on.")
+    # Off: one model for every zone (`load_forecast`). On: each zone issues and is monitored with
+    # its own registered model `load_forecast.<zone>`, trained by `retrain-fleet`.
+    model_per_zone: bool = Field(default=False, description="A registered model per zone (load_forecast.<zone>).")
     market_tz: str = Field(default="America/New_York", description="Market time zone of the zone's load.")
     # The daily forecast is issued by a deployment at 09:30 local: its information cutoff is 09:00.
     issue_hour_local: int = Field(default=9, ge=0, le=23, description="Information cutoff hour, D-1 local.")
@@ -130,6 +133,11 @@ class StormConfig(BaseModel):
     backoff_seconds: float = Field(default=1.0, ge=0.0)
     model_name: str = Field(default="outage_risk", description="Registered model scored under an alert.")
     score_chunk_rows: int = Field(default=250_000, ge=1_000, description="Assets scored per chunk.")
+    # One task per this many assets, fanned out on the flow's task runner (GRIDFLOW_TASK_RUNNER):
+    # a million-asset area stays one task, since on threads more tasks only add Prefect overhead
+    # (XGBoost already uses the cores); lower it to spread a large area over Dask workers.
+    score_task_rows: int = Field(default=1_000_000, ge=1_000,
+                                 description="Assets per scoring task of the storm flow; a smaller area is one task.")
     crews_per_outage: float = Field(default=0.25, gt=0, description="Crews staged per expected outage.")
     priority_assets_per_center: int = Field(default=20, ge=0, description="Riskiest assets listed per center.")
 

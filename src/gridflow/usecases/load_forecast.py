@@ -71,6 +71,7 @@ class LoadForecast(UseCase):
     baseline_label = "seasonal-naive baseline"
     rows_label = "hourly targets"
     headline_metrics = ("mape", "rmse", "peak_hour_mape")
+    zoned = True
 
     # -- weather set-up -------------------------------------------------------------------
 

@@ -116,3 +116,13 @@ def previous_champion(conn: Connection, model_name: str) -> str | None:
     """The champion before the current one, i.e. where a rollback would go; None if none left."""
     stack = _champion_lineage(conn, model_name)[1]
     return stack[-1] if stack else None
+
+
+def decision_for_run(conn: Connection, model_name: str, mlflow_run_id: str) -> dict | None:
+    """The gate decision recorded for a training run (the latest if several), or None if none is yet."""
+    t = promotion_audit.c
+    stmt = (select(promotion_audit).where(t.model_name == model_name, t.mlflow_run_id == mlflow_run_id,
+                                          t.action.in_(("promote", "reject")))
+            .order_by(t.id.desc()).limit(1))
+    row = conn.execute(stmt).first()
+    return None if row is None else dict(row._mapping)
