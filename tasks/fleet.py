@@ -12,14 +12,16 @@ from prefect.artifacts import create_markdown_artifact
 
 from gridflow.fleet import outcome, report
 from gridflow.fleet.outcome import ZoneOutcome
-from gridflow.fleet.plan import FleetPlan, plan_fleet
+from gridflow.fleet.plan import FleetPlan, plan_fleet, prepare_stores
 from gridflow.usecases.naming import slug
 from tasks.common import LIGHT, warehouse
 
 
 @task(name="plan-fleet", task_run_name="plan-fleet-{use_case}", **LIGHT)
 def plan_zones(use_case: str, zones: list[str] | None) -> FleetPlan:
-    """The zones to retrain (default: every configured zone) and the registered model of each."""
+    """The zones to retrain (default: every configured zone) and the registered model of each; the
+    stores are created here, once, before the zones race to create them from several processes."""
+    prepare_stores(warehouse())
     return plan_fleet(use_case, zones)
 
 
@@ -30,12 +32,15 @@ def settled_zone(model: str, zone: str, key: str, metric: str) -> ZoneOutcome | 
 
 def outcome_of(future: Any, model: str, zone: str) -> ZoneOutcome:
     """The zone's outcome once its task ends; a failed zone becomes a `failed` outcome, not an error."""
-    future.wait()
-    state = future.state
-    if state.is_completed():
-        return future.result()
-    error = state.result(raise_on_failure=False)
-    message = f"{type(error).__name__}: {error}" if isinstance(error, BaseException) else (state.message or "")
+    try:
+        future.wait()
+        state = future.state
+        if state.is_completed():
+            return future.result()
+        error = state.result(raise_on_failure=False)
+        message = f"{type(error).__name__}: {error}" if isinstance(error, BaseException) else (state.message or "")
+    except Exception as exc:  # the engine lost the result (a worker gone, an exception it could not ship)
+        message = f"{type(exc).__name__}: {exc}"
     return outcome.failure(model, zone, message)
 
 

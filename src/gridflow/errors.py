@@ -65,5 +65,10 @@ class FleetFailed(GridflowError):
         self.use_case = use_case
         self.failed = failed
         reasons = "; ".join(f"{model}: {reason}" for model, reason in failed.items())
+        self.done = done
         super().__init__(f"{use_case}: {len(failed)} zone(s) failed ({done} trained and decided): {reasons}; "
                          f"a Retry of the run re-runs only these")
+
+    def __reduce__(self) -> tuple:
+        # Prefect stores a failed run's exception by pickling it; rebuild it from its own arguments.
+        return (FleetFailed, (self.use_case, self.failed, self.done))

@@ -18,6 +18,7 @@ from gridflow_cli.ab import ab_app
 from gridflow_cli.alerts import alerts_app
 from gridflow_cli.api import api_app
 from gridflow_cli.demo import demo
+from gridflow_cli.fleet import fleet_app
 from gridflow_cli.forecast import forecast_app
 from gridflow_cli.ops import register as register_ops
 from gridflow_cli.shell import bootstrap, fail, local_server, print_decision
@@ -35,6 +36,7 @@ app.add_typer(forecast_app, name="forecast")
 app.add_typer(api_app, name="api")
 app.add_typer(ab_app, name="ab")
 app.add_typer(stream_app, name="stream")
+app.add_typer(fleet_app, name="fleet")
 register_ops(app)  # up, down, status, deploy, worker, rerun
 
 

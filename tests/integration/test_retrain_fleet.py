@@ -1,6 +1,6 @@
 """The fleet retrain on a real Prefect server and MLflow store: a model per zone, each through its
 own gate; a zone whose data was quarantined fails alone and is named; the report lists every zone;
-the per-zone champions are what the daily issue and the model listing use."""
+the same run on a real local Dask cluster (worker processes) trains exactly the same models."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from gridflow.provenance import PROJECT_ROOT
@@ -39,7 +38,15 @@ def fleet_env(gridflow_env, monkeypatch):
     return gridflow_env
 
 
-def test_fleet_trains_a_model_per_zone_and_names_the_zone_that_failed(fleet_env, tmp_path):
+def _audit(model: str) -> list[dict]:
+    from gridflow.warehouse import audit
+    from tasks.common import warehouse
+
+    with warehouse().connect() as conn:
+        return audit.decision_history(conn, model)
+
+
+def test_fleet_trains_a_model_per_zone_names_the_zone_that_failed_and_dask_trains_the_same(fleet_env, tmp_path):
     import mlflow
     from prefect.artifacts import Artifact
 
@@ -81,3 +88,17 @@ def test_fleet_trains_a_model_per_zone_and_names_the_zone_that_failed(fleet_env,
     listing = CliRunner().invoke(app, ["models", "--json"])
     assert listing.exit_code == 0, listing.output
     assert {e["name"] for e in json.loads(listing.output)} == {"load_forecast.PJME", "load_forecast.DOM"}
+
+    # The same fleet on a local Dask cluster of two worker processes (started now: the workers
+    # inherit this test's environment): the same challengers, so the gate keeps every champion.
+    from distributed import LocalCluster
+
+    from gridflow.task_runners import task_runner
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        again = retrain_fleet.with_options(task_runner=task_runner(cluster.scheduler_address))(
+            use_case="load_forecast", zones=["PJME", "DOM"], trigger="test: dask")
+    for o in again:
+        (row,) = [r for r in _audit(o.model) if r["action"] == "promote"]
+        assert o.challenger == row["metrics"]["challenger"]["mape"], o.model  # bit-identical on another engine
+        assert (o.action, o.champion_version) == ("reject", "1"), o.reason

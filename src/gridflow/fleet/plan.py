@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy.engine import Engine
+
 from gridflow.errors import ConfigError
+from gridflow.registry import mlflow_registry as registry
+from gridflow.runtime import mlflow_ready
 from gridflow.usecases.catalog import get_use_case
 from gridflow.usecases.naming import zone_model_name
 
@@ -28,6 +32,15 @@ def plan_fleet(use_case: str, zones: list[str] | None = None) -> FleetPlan:
     if not chosen:
         raise ConfigError(f"{use_case}: no zone to retrain")
     return FleetPlan(use_case, chosen, [zone_model_name(use_case, zone) for zone in chosen], case.gate_metric)
+
+
+def prepare_stores(engine: Engine) -> None:
+    """Create the warehouse schema and the MLflow store now (both are created on first use): zone
+    retrains starting at once in several worker processes would otherwise race to migrate them."""
+    with engine.connect():
+        pass
+    mlflow_ready()
+    registry.ensure_store()
 
 
 def run_key(fleet_run_id: str, model: str) -> str:

@@ -64,6 +64,13 @@ def tracking_uri() -> str:
     return str(mlflow.get_tracking_uri())
 
 
+def ensure_store() -> None:
+    """Make the tracking store exist (an embedded database is created and migrated on first use)."""
+    import mlflow
+
+    mlflow.MlflowClient().search_experiments(max_results=1)
+
+
 def experiment_id(name: str) -> str | None:
     """The id of the experiment `name`, or None when it does not exist yet."""
     import mlflow
@@ -239,6 +246,14 @@ def set_alias(model_name: str, alias: str, version: str) -> None:
     import mlflow
 
     mlflow.MlflowClient().set_registered_model_alias(model_name, alias, str(version))
+
+
+def copy_version(model_name: str, version: str, to_model: str) -> str:
+    """Register a copy of `model_name` version `version` under `to_model`; returns the new version."""
+    import mlflow
+
+    copied = mlflow.MlflowClient().copy_model_version(f"models:/{model_name}/{version}", to_model)
+    return str(copied.version)
 
 
 def tag_version(model_name: str, version: str, tags: dict[str, str]) -> None:
