@@ -73,7 +73,7 @@ def drift_trigger(model: str) -> DeploymentEventTrigger:
     """Run the retrain when the monitor reports drift for `model`; the reason becomes `trigger`,
     so the UI's parameters and the promotion audit row say why the run started."""
     return DeploymentEventTrigger(
-        name=f"retrain-{slug(model)}-on-drift",
+        name=f"retrain-{slug(model.replace('*', 'any-zone'))}-on-drift",
         expect={events.DRIFT_DETECTED},
         match=events.resource_match(events.model_resource(model)),
         parameters={"model": "{{ event.payload.model }}", "trigger": "drift: {{ event.payload.reason }}"},

@@ -39,6 +39,7 @@ def test_names_are_unique_and_expected():
         "poll-weather-alerts/nws-active", "storm-response/on-alert", NOTIFY_DEPLOYMENT,
         "plan-inspection/on-degraded",
         "ab-report/transformer-health",
+        "retrain-fleet/load-forecast", "retrain/load-forecast-zone",
     }
 
 
@@ -107,13 +108,39 @@ def test_queues_storm_first_and_retraining_limited():
         "poll-weather-alerts/nws-active", "storm-response/on-alert"}
     assert {n for n, q in queues.items() if q == TRAINING_QUEUE.name} == {
         "retrain/load-forecast", "retrain/load-forecast-noweather", "retrain/outage-risk",
-        "retrain/transformer-health"}
+        "retrain/transformer-health", "retrain-fleet/load-forecast", "retrain/load-forecast-zone"}
     assert queues[NOTIFY_DEPLOYMENT] == DEFAULT_QUEUE.name
+
+
+def test_a_model_per_zone_moves_the_schedules_to_the_fleet_and_monitors_each_zone(monkeypatch):
+    from gridflow.config import reset_settings
+
+    assert [s.active for s in by_name()["retrain-fleet/load-forecast"].schedules] == [False]  # off by default
+    monkeypatch.setenv("GRIDFLOW_LOAD_FORECAST__MODEL_PER_ZONE", "true")
+    monkeypatch.setenv("GRIDFLOW_LOAD_FORECAST__ZONES", '["PJME", "DOM"]')
+    reset_settings()
+    try:
+        per_zone = {f"{d.flow_name}/{d.name}": d for d in all_deployments()}
+    finally:
+        monkeypatch.undo()
+        reset_settings()
+    (fleet,) = per_zone["retrain-fleet/load-forecast"].schedules
+    assert fleet.schedule.cron == "0 6 * * 1" and fleet.active is True
+    assert [s.active for s in per_zone["retrain/load-forecast"].schedules] == [False]
+    assert [s.active for s in per_zone["monitor-drift/load-forecast"].schedules] == [False]
+    for zone in ("PJME", "DOM"):
+        monitor = per_zone[f"monitor-drift/load-forecast-{zone.lower()}"]
+        assert monitor.parameters == {"model": f"load_forecast.{zone}", "window_days": 14}
+        assert [s.active for s in monitor.schedules] == [True]
+    # Drift in one zone retrains that zone alone (the model named in the event).
+    (trigger,) = per_zone["retrain/load-forecast-zone"].triggers
+    assert trigger.match.model_dump()["prefect.resource.id"] == "gridflow.model.load_forecast.*"
+    assert trigger.parameters["model"] == "{{ event.payload.model }}"
 
 
 def test_one_retrain_per_model_at_a_time():
     for name, deployment in by_name().items():
-        if name.startswith("retrain/"):
+        if name.startswith(("retrain/", "retrain-fleet/")):
             assert deployment.concurrency_limit == 1, name
             assert deployment.concurrency_options.collision_strategy == "ENQUEUE", name
 
