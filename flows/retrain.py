@@ -1,4 +1,5 @@
-"""DAG: dataset -> validate -> features -> train -> backtest -> evaluate vs champion -> register
+"""DAG: dataset -> validate -> features -> train -> backtest (folds fanned out on the task runner)
+-> evaluate vs champion -> register
 -> gate -> [operator approval, if the model asks for it] -> promote or keep -> report.
 One flow for every use case."""
 
@@ -7,15 +8,18 @@ from __future__ import annotations
 from prefect import flow
 
 from gridflow.registry.approval import apply_approval
+from gridflow.task_runners import task_runner
 from gridflow.training.results import RetrainResult
 from tasks.approval import await_operator_approval
 from tasks.training import (
     apply_decision,
-    backtest_challenger,
+    backtest_part,
     build_features,
     evaluate_against_champion,
     gate_challenger,
+    join_backtest,
     load_training_data,
+    plan_backtest,
     publish_evaluation_report,
     register_challenger,
     train_challenger,
@@ -23,7 +27,7 @@ from tasks.training import (
 )
 
 
-@flow(name="retrain", flow_run_name="retrain-{model}", log_prints=True)
+@flow(name="retrain", flow_run_name="retrain-{model}", task_runner=task_runner(), log_prints=True)
 def retrain(model: str = "load_forecast", trigger: str = "manual", run_key: str | None = None) -> RetrainResult:
     """Train a challenger for `model`, compare it with the champion and promote it through the gate;
     a `run_key` (a fleet run's zone) registers at most one version, however often the run repeats."""
@@ -31,7 +35,8 @@ def retrain(model: str = "load_forecast", trigger: str = "manual", run_key: str 
     validation = validate_training_data(model, data)
     features = build_features(model, data)
     fitted = train_challenger(model, features)
-    backtest = backtest_challenger(model, features)
+    backtest = join_backtest(model, [backtest_part.submit(model, features, part)
+                                     for part in plan_backtest(model, features)])
     evaluation = evaluate_against_champion(model, fitted, features, backtest)
     logged = register_challenger(model, fitted, evaluation, data, validation, features, trigger, run_key)
     gate = gate_challenger(model, evaluation, logged)

@@ -55,10 +55,22 @@ def train_challenger(model: str, features: pd.DataFrame) -> Fitted:
     return fitting.train_challenger(get_use_case(model), features)
 
 
-@task(name="backtest-challenger", task_run_name="backtest-{model}", **WORK)
-def backtest_challenger(model: str, features: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rolling-origin backtest of the same estimator: how stable the holdout figure is."""
-    return fitting.backtest_records(get_use_case(model), features)
+@task(name="plan-backtest", task_run_name="plan-backtest-{model}", **LIGHT)
+def plan_backtest(model: str, features: pd.DataFrame) -> list[int]:
+    """The backtest's independent parts (rolling-origin folds), fanned out on the flow's task runner."""
+    return list(range(get_use_case(model).backtest_parts(features)))
+
+
+@task(name="backtest-part", task_run_name="backtest-{model}-part-{part}", **WORK)
+def backtest_part(model: str, features: pd.DataFrame, part: int) -> list[dict[str, Any]]:
+    """One part of the rolling-origin backtest of the same estimator: how stable the holdout figure is."""
+    return fitting.backtest_part_records(get_use_case(model), features, part)
+
+
+@task(name="join-backtest", task_run_name="join-backtest-{model}", **LIGHT)
+def join_backtest(model: str, parts: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The parts back in order: one record per fold."""
+    return fitting.join_backtest(parts)
 
 
 @task(name="evaluate-against-champion", task_run_name="evaluate-{model}", **WORK)

@@ -66,7 +66,8 @@ def test_retry_of_failed_retrain_skips_finished_tasks(gridflow_env, tmp_path):
 
     # Every task that had succeeded was served from its persisted result, not executed again.
     for name in ("load-training-data-load_forecast", "build-features-load_forecast",
-                 "train-challenger-load_forecast", "backtest-load_forecast",
+                 "train-challenger-load_forecast", "plan-backtest-load_forecast",
+                 "backtest-load_forecast-part-0", "backtest-load_forecast-part-1", "join-backtest-load_forecast",
                  "evaluate-load_forecast", "register-challenger-load_forecast"):
         assert after[name] == ["Completed", "Cached"], (name, after[name])
     assert after["apply-decision-load_forecast"] == ["Failed", "Completed"]

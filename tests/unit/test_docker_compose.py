@@ -39,7 +39,8 @@ def environment(name: str) -> dict[str, str]:
 
 
 def test_services_and_healthchecks():
-    assert set(SERVICES) == {"postgres", "prefect-server", "mlflow", "worker", "kafka", "stream", "api"}
+    assert set(SERVICES) == {"postgres", "prefect-server", "mlflow", "worker", "kafka", "stream", "api",
+                             "dask-scheduler", "dask-worker"}
     for name, service in SERVICES.items():
         test = service["healthcheck"]["test"]
         assert test[0] in ("CMD", "CMD-SHELL"), name
@@ -62,10 +63,12 @@ def test_start_order_waits_for_healthy_dependencies():
         "postgres": set(),
         "prefect-server": {"postgres"},
         "mlflow": {"postgres"},
-        "worker": {"postgres", "prefect-server", "mlflow"},
+        "worker": {"postgres", "prefect-server", "mlflow", "dask-worker"},
         "kafka": set(),
         "stream": {"postgres", "prefect-server", "mlflow", "kafka"},
         "api": {"postgres", "prefect-server", "mlflow"},
+        "dask-scheduler": set(),
+        "dask-worker": {"postgres", "prefect-server", "mlflow", "dask-scheduler"},
     }
     for name, dependencies in expected.items():
         depends_on = SERVICES[name].get("depends_on", {})
@@ -199,3 +202,22 @@ def test_scoring_api_serves_the_shared_stores_on_loopback_with_keys_from_the_env
     env = environment("api")
     for key in ("GRIDFLOW_PREFECT_API_URL", "GRIDFLOW_MLFLOW_TRACKING_URI", "GRIDFLOW_WAREHOUSE_URL", "GRIDFLOW_HOME"):
         assert env[key] == environment("worker")[key], key
+
+
+def test_the_worker_fans_out_on_the_dask_cluster_whose_workers_share_its_stores():
+    worker, dask_worker = environment("worker"), environment("dask-worker")
+    assert worker["GRIDFLOW_TASK_RUNNER"] == "${GRIDFLOW_TASK_RUNNER:-tcp://dask-scheduler:8786}"
+    assert SERVICES["dask-scheduler"]["command"][:2] == ["dask", "scheduler"]
+    assert "--port" in SERVICES["dask-scheduler"]["command"] and "8786" in SERVICES["dask-scheduler"]["command"]
+    assert SERVICES["dask-worker"]["command"][:3] == ["dask", "worker", "tcp://dask-scheduler:8786"]
+    assert SERVICES["dask-worker"]["image"] == SERVICES["worker"]["image"] == "gridflow:local"
+    assert SERVICES["dask-worker"]["deploy"]["replicas"] == 2
+    # A task shipped to a Dask worker reaches the same stores, and leaves its result where the flow reads it.
+    for key in ("GRIDFLOW_PREFECT_API_URL", "GRIDFLOW_MLFLOW_TRACKING_URI", "GRIDFLOW_WAREHOUSE_URL", "GRIDFLOW_HOME"):
+        assert dask_worker[key] == worker[key], key
+    assert dask_worker["PREFECT_RESULTS_LOCAL_STORAGE_PATH"].startswith(worker["GRIDFLOW_HOME"])
+    assert any(v.startswith("gridflow-home:") for v in SERVICES["dask-worker"]["volumes"])
+    # The setting's value is one the task runner accepts.
+    from gridflow.task_runners import runner_kind
+
+    assert runner_kind("tcp://dask-scheduler:8786") == "scheduler"

@@ -39,25 +39,42 @@ def rolling_origin_backtest(
     """One row per fold (oldest first): dates, sizes, fit seconds, model and naive metrics.
 
     `columns` are the model inputs (default: the calendar and load features)."""
+    folds = rolling_origins(features, n_folds=n_folds, test_days=test_days, step_days=test_days)
+    return pd.DataFrame([_fold_row(features, k, train_idx, test_idx, params, columns)
+                         for k, (train_idx, test_idx) in enumerate(folds)])
+
+
+def fold_count(features: pd.DataFrame, n_folds: int, test_days: int) -> int:
+    """How many folds the backtest has on these rows (InsufficientDataError when one would be empty)."""
+    return len(list(rolling_origins(features, n_folds=n_folds, test_days=test_days, step_days=test_days)))
+
+
+def backtest_fold(
+    features: pd.DataFrame, fold: int, n_folds: int = 4, test_days: int = 91, params: dict | None = None,
+    columns: list[str] | None = None,
+) -> dict:
+    """Fold `fold` of `rolling_origin_backtest`, alone: the row it would hold (folds are independent,
+    so they can run in parallel and be put back in order)."""
+    folds = list(rolling_origins(features, n_folds=n_folds, test_days=test_days, step_days=test_days))
+    train_idx, test_idx = folds[fold]
+    return _fold_row(features, fold, train_idx, test_idx, params, columns)
+
+
+def _fold_row(features: pd.DataFrame, k: int, train_idx: np.ndarray, test_idx: np.ndarray,
+              params: dict | None, columns: list[str] | None) -> dict:
     cols = list(columns) if columns is not None else feature_columns()
     naive = seasonal_naive(features).to_numpy()
-    rows = []
-    folds = rolling_origins(features, n_folds=n_folds, test_days=test_days, step_days=test_days)
-    for k, (train_idx, test_idx) in enumerate(folds):
-        train, test = features.iloc[train_idx], features.iloc[test_idx]
-        started = time.perf_counter()
-        model = fit_xgb_regressor(train[cols], train[TARGET], params=params)
-        fit_seconds = time.perf_counter() - started
-        local = pd.DatetimeIndex(test[INTERVAL_START_LOCAL])
-        rows.append(
-            {
-                "fold": k,
-                "test_start_local": local.min(),
-                "test_end_local": local.max(),
-                "n_train": int(train[TARGET].notna().sum()),
-                "n_test": int(test[TARGET].notna().sum()),
-                "fit_seconds": fit_seconds,
-                **evaluate(test, predict(model, test[cols]), naive[test_idx]),
-            }
-        )
-    return pd.DataFrame(rows)
+    train, test = features.iloc[train_idx], features.iloc[test_idx]
+    started = time.perf_counter()
+    model = fit_xgb_regressor(train[cols], train[TARGET], params=params)
+    fit_seconds = time.perf_counter() - started
+    local = pd.DatetimeIndex(test[INTERVAL_START_LOCAL])
+    return {
+        "fold": k,
+        "test_start_local": local.min(),
+        "test_end_local": local.max(),
+        "n_train": int(train[TARGET].notna().sum()),
+        "n_test": int(test[TARGET].notna().sum()),
+        "fit_seconds": fit_seconds,
+        **evaluate(test, predict(model, test[cols]), naive[test_idx]),
+    }

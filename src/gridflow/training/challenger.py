@@ -21,5 +21,18 @@ def train_challenger(use_case: UseCase, features: pd.DataFrame) -> Fitted:
 
 def backtest_records(use_case: UseCase, features: pd.DataFrame) -> list[dict[str, Any]]:
     """The use case's backtest as JSON-safe records, one per fold (empty when it has none)."""
-    table = use_case.backtest(features)
+    return _records(use_case.backtest(features))
+
+
+def backtest_part_records(use_case: UseCase, features: pd.DataFrame, part: int) -> list[dict[str, Any]]:
+    """One independent part of the backtest (see `UseCase.backtest_parts`) as JSON-safe records."""
+    return _records(use_case.backtest_part(features, part))
+
+
+def join_backtest(parts: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The parts' records in part order: the same table `backtest_records` gives in one piece."""
+    return [record for part in parts for record in part]
+
+
+def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
     return json.loads(table.to_json(orient="records", date_format="iso")) if not table.empty else []

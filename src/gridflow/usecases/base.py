@@ -129,6 +129,18 @@ class UseCase(ABC):
         """Optional rolling-origin backtest, one row per fold; empty when not defined."""
         return pd.DataFrame()
 
+    # The backtest in independent parts, which the retrain flow fans out on its task runner. By
+    # default the whole backtest is one part (a repeated cross-validation whose summary row needs
+    # every fold); a use case whose folds stand alone splits it per fold.
+
+    def backtest_parts(self, features: pd.DataFrame) -> int:
+        """How many independent parts the backtest has on these rows."""
+        return 1
+
+    def backtest_part(self, features: pd.DataFrame, part: int) -> pd.DataFrame:
+        """Part `part` of the backtest: its rows of the `backtest()` table."""
+        return self.backtest(features)
+
     def params(self) -> dict[str, Any]:
         """Configuration worth recording with the run (split dates, horizon, thresholds)."""
         return {}

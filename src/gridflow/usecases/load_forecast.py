@@ -280,6 +280,18 @@ class LoadForecast(UseCase):
             columns=self.feature_columns(),
         )
 
+    def backtest_parts(self, feats: pd.DataFrame) -> int:
+        """One part per rolling-origin fold: each fold fits its own model and stands alone."""
+        if self.config.backtest_folds == 0:
+            return 0
+        return bt.fold_count(feats, self.config.backtest_folds, self.config.backtest_test_days)
+
+    def backtest_part(self, feats: pd.DataFrame, part: int) -> pd.DataFrame:
+        """Fold `part` of the rolling-origin backtest, as a one-row table."""
+        return pd.DataFrame([bt.backtest_fold(
+            feats, part, n_folds=self.config.backtest_folds, test_days=self.config.backtest_test_days,
+            params=self.xgb_params(), columns=self.feature_columns())])
+
     def params(self) -> dict[str, Any]:
         """Split, horizon, weather and gate settings recorded with each run."""
         sites = self._site_frame(list(self.config.zones))

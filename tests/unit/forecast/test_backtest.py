@@ -39,3 +39,15 @@ def test_backtest_has_one_row_per_fold_with_both_reports(features):
     assert (table["n_test"] == 14 * 24).all()
     assert table["test_start_local"].iloc[1] > table["test_end_local"].iloc[0]
     assert (table["model_mape"] < 10).all() and (table["fit_seconds"] > 0).all()
+
+
+def test_each_fold_alone_is_the_row_of_the_whole_backtest(features):
+    from gridflow.forecast.backtest import backtest_fold, fold_count
+
+    whole = rolling_origin_backtest(features, n_folds=2, test_days=14, params=SMALL)
+    assert fold_count(features, 2, 14) == 2
+    # Fanned out and put back in order, the folds are the same table, fit times aside.
+    parts = [backtest_fold(features, k, n_folds=2, test_days=14, params=SMALL) for k in (1, 0)][::-1]
+    for row, part in zip(whole.to_dict(orient="records"), parts, strict=True):
+        assert {k: v for k, v in row.items() if k != "fit_seconds"} == {
+            k: v for k, v in part.items() if k != "fit_seconds"}
