@@ -1,4 +1,4 @@
-"""`gridflow demo`: the whole system on shipped data, offline, in seven steps.
+"""`gridflow demo`: the whole system on shipped data, offline, in eight steps.
 
 1. the shipped PJM East hourly load file and BWI weather (GHCN-Daily history, then a forecast
 vintage and the morning's observations from a replayed api.weather.gov); 2. ERCOT MIS and the PJM
@@ -7,7 +7,8 @@ load forecast retrained with weather and gated; 4. the day-ahead forecast issued
 data's last day, as of 09:00 the day before; 5. a drift scenario whose event starts the retrain
 deployment; 6. a storm scenario: the outage-risk model, a replayed NWS warning and its update, and
 the crew staging plans; 7. transformer health served by the scoring API with its challenger in
-shadow, and the shadow comparison on measured health indices.
+shadow, and the shadow comparison on measured health indices; 8. a model per zone for two more
+PJM zones, retrained in parallel by the retrain-fleet flow, each through its own gate.
 
 With `gridflow up` running (as `make demo` does), the worker answers the drift and alert events
 through the deployments' triggers, exactly as in production; without it, the demo runs the same
@@ -27,6 +28,7 @@ import typer
 from gridflow.config import Settings
 from gridflow.errors import GridflowError
 from gridflow.provenance import PROJECT_ROOT
+from gridflow_cli.demo_fleet import fleet_scenario
 from gridflow_cli.demo_serving import serving_scenario
 from gridflow_cli.forecast import demo_issue_step
 from gridflow_cli.shell import bootstrap, fail, local_server, print_decision
@@ -49,6 +51,7 @@ def demo(
     drift: Annotated[bool, typer.Option(help="run the drift scenario: monitor, event, triggered retrain")] = True,
     storm: Annotated[bool, typer.Option(help="run the storm scenario: outage model, NWS alert, crew plan")] = True,
     serving: Annotated[bool, typer.Option(help="serve transformer health with a shadow challenger")] = True,
+    fleet: Annotated[bool, typer.Option(help="retrain a model per zone for two more PJM zones")] = True,
 ):
     """Ingest the shipped data, validate, train, evaluate and promote through the gate, offline."""
     started = time.perf_counter()
@@ -58,34 +61,37 @@ def demo(
 
     typer.echo(f"gridflow demo · data folder {settings.home}")
     try:
-        typer.echo(f"1/7 ingest {file.name} and {WEATHER_SITE} weather ...")
+        typer.echo(f"1/8 ingest {file.name} and {WEATHER_SITE} weather ...")
         summary = ingest_pjm_load(str(file))
         typer.echo(f"    {summary.status}: {summary.rows_read} rows read, {summary.rows_written} written"
                    f" ({summary.reason[:120]})")
         for line in ingest_demo_weather():
             typer.echo(f"    {line}")
         if sources:
-            typer.echo("2/7 ingest the other sources from replayed real-format payloads ...")
+            typer.echo("2/8 ingest the other sources from replayed real-format payloads ...")
             for line in ingest_other_sources(settings):
                 typer.echo(f"    {line}")
-        typer.echo("3/7 retrain load_forecast (validate, features, train, backtest, evaluate, gate) ...")
+        typer.echo("3/8 retrain load_forecast (validate, features, train, backtest, evaluate, gate) ...")
         state = retrain_flow(model="load_forecast", trigger="demo", return_state=True)
         result = state.result()
         print_decision(result)
-        typer.echo(f"4/7 issue the day-ahead forecast for {ISSUE_DAY} (as of 09:00 the day before) ...")
+        typer.echo(f"4/8 issue the day-ahead forecast for {ISSUE_DAY} (as of 09:00 the day before) ...")
         demo_issue_step(typer.echo, "PJME", ISSUE_DAY)
         if drift:
-            typer.echo("5/7 drift scenario: July 2017 x 1.15 (load growth), re-dated after the data ...")
+            typer.echo("5/8 drift scenario: July 2017 x 1.15 (load growth), re-dated after the data ...")
             drift_scenario()
         if storm:
-            typer.echo("6/7 storm scenario: outage_risk model, a replayed NWS warning over Houston, crew plan ...")
+            typer.echo("6/8 storm scenario: outage_risk model, a replayed NWS warning over Houston, crew plan ...")
             seed_and_train(typer.echo)
             head = storm_scenario(typer.echo)
             typer.echo("")
             typer.echo(head or "    no crew plan stored")
         if serving:
-            typer.echo("7/7 serving: transformer_health champion and challenger behind the scoring API, in shadow ...")
+            typer.echo("7/8 serving: transformer_health champion and challenger behind the scoring API, in shadow ...")
             serving_scenario(typer.echo)
+        if fleet:
+            typer.echo("8/8 fleet: a model per zone for DOM and AEP, retrained in parallel, each through its gate ...")
+            fleet_scenario(typer.echo)
     except GridflowError as exc:
         fail(exc)
     server = local_server(settings)

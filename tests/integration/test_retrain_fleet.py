@@ -1,6 +1,7 @@
 """The fleet retrain on a real Prefect server and MLflow store: a model per zone, each through its
-own gate; a zone whose data was quarantined fails alone and is named; the report lists every zone;
-the same run on a real local Dask cluster (worker processes) trains exactly the same models."""
+own gate; a zone whose data was quarantined fails alone and is named in the report; the
+operator's Retry (served deployment, as the UI sends it) re-runs that zone alone; the same fleet on
+a real local Dask cluster (worker processes) trains exactly the same models."""
 
 from __future__ import annotations
 
@@ -28,14 +29,19 @@ def write_zone_excerpt(path: Path, zone: str, start: str, end: str) -> Path:
 
 @pytest.fixture
 def fleet_env(gridflow_env, monkeypatch):
-    """Small, fast zone retrains: two years, no backtest, a small booster."""
+    """Small, fast zone retrains: three years, no backtest, a small booster; the same in this
+    process and in a served process (the returned environment)."""
     from gridflow.config import reset_settings
 
-    monkeypatch.setenv("GRIDFLOW_LOAD_FORECAST__BACKTEST_FOLDS", "0")
-    monkeypatch.setenv("GRIDFLOW_LOAD_FORECAST__XGB_PARAMS", '{"n_estimators": 40, "max_depth": 5, "learning_rate": 0.2}')
-    monkeypatch.setenv("GRIDFLOW_LOAD_FORECAST__ZONES", '["PJME", "DOM", "FE"]')
+    small = {
+        "GRIDFLOW_LOAD_FORECAST__BACKTEST_FOLDS": "0",
+        "GRIDFLOW_LOAD_FORECAST__XGB_PARAMS": '{"n_estimators": 40, "max_depth": 5, "learning_rate": 0.2}',
+        "GRIDFLOW_LOAD_FORECAST__ZONES": '["PJME", "DOM", "FE"]',
+    }
+    for key, value in small.items():
+        monkeypatch.setenv(key, value)
     reset_settings()
-    return gridflow_env
+    return gridflow_env | small
 
 
 def _audit(model: str) -> list[dict]:
@@ -46,53 +52,81 @@ def _audit(model: str) -> list[dict]:
         return audit.decision_history(conn, model)
 
 
-def test_fleet_trains_a_model_per_zone_names_the_zone_that_failed_and_dask_trains_the_same(fleet_env, tmp_path):
+def test_fleet_trains_a_model_per_zone_retries_only_the_failed_zone_and_dask_trains_the_same(fleet_env, tmp_path):
+    import asyncio
+
     import mlflow
     from prefect.artifacts import Artifact
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.objects import StateType
 
     from flows.ingest_pjm_load import ingest_pjm_load
-    from flows.retrain_fleet import retrain_fleet
-    from gridflow.errors import FleetFailed
-    from gridflow.warehouse import audit
     from gridflow_cli.main import app
-    from tasks.common import warehouse
+    from tests.conftest import wait_final
+    from tests.integration.served import (
+        delete_deployment_automations,
+        retry_like_the_ui,
+        served,
+        task_states,
+        wait_deployment,
+    )
 
     assert ingest_pjm_load(str(write_pjme_excerpt(tmp_path / "PJME.csv", "2013-01-01", "2016-01-01"))).status == "loaded"
     assert ingest_pjm_load(str(write_zone_excerpt(tmp_path / "DOM_hourly.csv", "DOM", "2013-01-01", "2016-01-01"))).status == "loaded"
     # FE's real file starts with a 0.0 MW reading (2011-06-01 01:00): the suite quarantines that
-    # month, so FE has no load at all.
+    # month, so FE has no load at all and its retrain fails on its empty training set.
     fe = ingest_pjm_load(str(write_zone_excerpt(tmp_path / "FE_hourly.csv", "FE", "2011-06-01", "2011-07-01")),
                          return_state=True)
     assert fe.is_failed()
+    from gridflow.runtime import mlflow_ready
 
-    state = retrain_fleet(use_case="load_forecast", trigger="test: fleet", return_state=True)
-    assert state.is_failed()
-    error = state.result(raise_on_failure=False)
-    assert isinstance(error, FleetFailed) and set(error.failed) == {"load_forecast.FE"}, error
+    mlflow_ready()  # this process reads the store the served runs write
+    client_ml = mlflow.MlflowClient()
 
-    client = mlflow.MlflowClient()
-    for zone in ("PJME", "DOM"):
-        model = f"load_forecast.{zone}"
-        (version,) = client.search_model_versions(f"name = '{model}'")
-        assert client.get_model_version_by_alias(model, "champion").version == version.version
-        with warehouse().connect() as conn:
-            trail = audit.decision_history(conn, model)
-        assert [row["action"] for row in trail] == ["promote"] and trail[0]["trigger"] == "test: fleet"
-    assert client.search_model_versions("name = 'load_forecast.FE'") == []
+    async def scenario(serve):
+        async with get_client() as client:
+            deployment = await wait_deployment(client, "retrain-fleet/load-forecast", serve)
+            created = await client.create_flow_run_from_deployment(
+                deployment.id, parameters={"use_case": "load_forecast", "trigger": "test: fleet"})
+            failed = await wait_final(client, created.id)
+            first = await task_states(client, created.id)
+            report = await Artifact.get("load-forecast-fleet")  # the async form, inside the event loop
+            # The operator loads FE's good months, then presses Retry on the failed fleet run.
+            ingest_pjm_load(str(write_zone_excerpt(tmp_path / "FE_good.csv", "FE", "2013-01-01", "2016-01-01")))
+            await retry_like_the_ui(client, created.id)
+            retried = await wait_final(client, created.id)
+            await delete_deployment_automations(client, deployment.id)
+            return failed, first, report, retried, await task_states(client, created.id)
 
-    report = Artifact.get("load-forecast-fleet")
-    assert report is not None
+    with served(fleet_env, tmp_path / "serve.log", "retrain-fleet/load-forecast") as serve:
+        failed, first, report, retried, after = asyncio.run(scenario(serve))
+    log = (tmp_path / "serve.log").read_text()[-3000:]
+    assert failed.state.type == StateType.FAILED, log
+    assert "load_forecast.FE" in failed.state.message and "1 zone(s) failed (2 trained and decided)" in failed.state.message
+    assert first["retrain-load_forecast.FE"] == ["Failed"]
     assert "| PJME | `load_forecast.PJME` | v1 |" in report.data and "| DOM | `load_forecast.DOM` | v1 |" in report.data
-    assert "## Failed zones" in report.data and "| FE | `load_forecast.FE` |" in report.data
+    assert "## Failed zones" in report.data and "| FE | `load_forecast.FE` | ValidationFailed" in report.data
+
+    # The Retry re-ran FE alone: the finished zones came from their stored results.
+    assert retried.state.type == StateType.COMPLETED, log
+    assert after["retrain-load_forecast.PJME"] == after["retrain-load_forecast.DOM"] == ["Completed", "Cached"]
+    assert after["retrain-load_forecast.FE"] == ["Failed", "Completed"]
+    for zone in ("PJME", "DOM", "FE"):
+        model = f"load_forecast.{zone}"
+        (version,) = client_ml.search_model_versions(f"name = '{model}'")
+        assert str(client_ml.get_model_version_by_alias(model, "champion").version) == str(version.version) == "1"
+        trail = _audit(model)
+        assert [row["action"] for row in trail] == ["promote"] and trail[0]["trigger"] == "test: fleet"
 
     listing = CliRunner().invoke(app, ["models", "--json"])
     assert listing.exit_code == 0, listing.output
-    assert {e["name"] for e in json.loads(listing.output)} == {"load_forecast.PJME", "load_forecast.DOM"}
+    assert {e["name"] for e in json.loads(listing.output)} == {"load_forecast.PJME", "load_forecast.DOM", "load_forecast.FE"}
 
     # The same fleet on a local Dask cluster of two worker processes (started now: the workers
     # inherit this test's environment): the same challengers, so the gate keeps every champion.
     from distributed import LocalCluster
 
+    from flows.retrain_fleet import retrain_fleet
     from gridflow.task_runners import task_runner
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
