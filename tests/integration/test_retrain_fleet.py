@@ -6,6 +6,7 @@ a real local Dask cluster (worker processes) trains exactly the same models."""
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -121,6 +122,28 @@ def test_fleet_trains_a_model_per_zone_retries_only_the_failed_zone_and_dask_tra
     listing = CliRunner().invoke(app, ["models", "--json"])
     assert listing.exit_code == 0, listing.output
     assert {e["name"] for e in json.loads(listing.output)} == {"load_forecast.PJME", "load_forecast.DOM", "load_forecast.FE"}
+
+    # With a model per zone, the daily issue uses each zone's own champion.
+    import os
+
+    from flows.issue_load_forecast import issue_load_forecast
+    from gridflow.config import reset_settings
+    from gridflow.warehouse.forecast_issued import read_issued
+
+    os.environ["GRIDFLOW_LOAD_FORECAST__MODEL_PER_ZONE"] = "true"  # monkeypatch restores the environment
+    reset_settings()
+    try:
+        issued = issue_load_forecast(zones=["DOM", "FE"], for_date="2015-12-30")
+    finally:
+        del os.environ["GRIDFLOW_LOAD_FORECAST__MODEL_PER_ZONE"]
+        reset_settings()
+    assert set(issued.issued) == {"DOM", "FE"}
+    from tasks.common import warehouse
+
+    with warehouse().connect() as conn:
+        for zone in ("DOM", "FE"):
+            rows = read_issued(conn, zone, date(2015, 12, 30))
+            assert set(rows["model_name"]) == {f"load_forecast.{zone}"} and len(rows) == 24, zone
 
     # The same fleet on a local Dask cluster of two worker processes (started now: the workers
     # inherit this test's environment): the same challengers, so the gate keeps every champion.
