@@ -20,6 +20,7 @@ BENCHMARKS = {
     "drift": ("benchmarks.drift_check", 1_000_000),
     "storm": ("benchmarks.storm_scoring", 1_000_000),
     "storm-e2e": ("benchmarks.storm_event_to_plan", 1_000_000),
+    "storm-dask": ("benchmarks.storm_scoring_dask", 5_000_000),
     "issue": ("benchmarks.issue_forecast", 100),  # zones
     "stream": ("benchmarks.stream_throughput", 20_000),  # readings
     "api": ("benchmarks.api_throughput", 1_000),  # rows of the large request

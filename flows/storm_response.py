@@ -1,5 +1,6 @@
-"""DAG: alert event -> load alert + chain -> (Cancel: close plan) | (latest version: score area
-with outage_risk@champion -> store predictions -> crew plan -> store, superseding) -> artifacts."""
+"""DAG: alert event -> load alert + chain -> (Cancel: close plan) | (latest version: read area ->
+score each chunk with outage_risk@champion, fanned out on the task runner -> join + store
+predictions -> crew plan -> store, superseding) -> artifacts."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ from prefect import flow
 from prefect.runtime import flow_run
 
 from gridflow.storm.response import CANCEL, SCORE, StormResponseResult
+from gridflow.task_runners import task_runner
 from tasks.storm_response import (
     cancel_crew_plan,
     load_alert_context,
     plan_crews,
     publish_crew_plan,
-    score_alert_area,
+    read_alert_area,
+    score_area_chunk,
+    store_area_scores,
     store_crew_plan,
 )
 
@@ -23,7 +27,9 @@ def _run_name() -> str:
     return f"storm-response-{alert_id[-24:] or 'unknown'}"
 
 
-@flow(name="storm-response", flow_run_name=_run_name, log_prints=True)
+# The runner is chosen at import (GRIDFLOW_TASK_RUNNER), so the process a worker starts for a run
+# honours its own setting; threads unless told otherwise.
+@flow(name="storm-response", flow_run_name=_run_name, log_prints=True, task_runner=task_runner())
 def storm_response(alert_id: str) -> StormResponseResult:
     """Answer one weather-alert message: a crew staging plan for its area, or its cancellation."""
     alert = load_alert_context(alert_id)
@@ -31,9 +37,11 @@ def storm_response(alert_id: str) -> StormResponseResult:
     if alert.decision.action == CANCEL:
         cancel_crew_plan(alert)
     elif alert.decision.action == SCORE:
-        area = score_alert_area(alert)
-        plan = plan_crews(alert, area)
-        plan_id = store_crew_plan(alert, plan, area)
+        area = read_alert_area(alert)
+        chunks = [score_area_chunk.submit(chunk, area.model) for chunk in area.chunks]
+        scored = store_area_scores(alert, area, chunks)
+        plan = plan_crews(alert, scored)
+        plan_id = store_crew_plan(alert, plan, scored)
     publish_crew_plan(alert)
     return StormResponseResult(alert_id, alert.chain_id, alert.version, alert.decision.action,
                                alert.decision.reason, plan_id)

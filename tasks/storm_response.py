@@ -1,4 +1,4 @@
-"""Tasks of the storm response: alert -> area -> outage scores -> crew plan -> artifacts.
+"""Tasks of the storm response: alert -> area -> outage scores per chunk -> crew plan -> artifacts.
 
 The steps are gridflow.storm.responder; these wrappers decide retries, caching, run names and
 the artifacts.
@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from gridflow.storm import responder
+from gridflow.storm.chunks import ChunkScores, ScoringChunk
 from gridflow.storm.plan import CrewPlan
-from gridflow.storm.responder import AlertContext, ScoredArea
+from gridflow.storm.responder import AlertArea, AlertContext, ModelRef, ScoredArea
 from tasks.common import LIGHT, WORK
 
 ARTIFACT_KEY = "storm-crew-plan"
@@ -24,10 +26,29 @@ def load_alert_context(alert_id: str) -> AlertContext:
     return responder.load_alert_context(alert_id)
 
 
+# Neither persisted nor cached: for a million assets the result is 216 MB pickled, at least 1.4 s
+# of writing on every run to spare a rare Retry a re-read (4-5 s from PostgreSQL, measured). A
+# Retry reads what the warehouse holds now; its chunk tasks still find their cached scores when
+# the rows are the same.
+@task(name="read-alert-area", task_run_name="read-area-v{alert.version}", tags=["gridflow"], persist_result=False,
+      cache_policy=NO_CACHE, retries=WORK["retries"], retry_delay_seconds=WORK["retry_delay_seconds"],
+      retry_condition_fn=WORK["retry_condition_fn"])
+def read_alert_area(alert: AlertContext) -> AlertArea:
+    """The champion and the assets in the alert's counties and zones, features split into chunks."""
+    return responder.read_alert_area(alert)
+
+
+@task(name="score-area-chunk", task_run_name="score-chunk-{chunk.index}", **WORK)
+def score_area_chunk(chunk: ScoringChunk, model: ModelRef) -> ChunkScores:
+    """Outage probabilities of one chunk of the area (on a thread or a Dask worker); stores nothing."""
+    return responder.score_chunk(chunk, model)
+
+
+# Named score-area: an operator's Retry finds this step cached, so the area is not stored again.
 @task(name="score-alert-area", task_run_name="score-area-v{alert.version}", **WORK)
-def score_alert_area(alert: AlertContext) -> ScoredArea:
-    """Score every asset in the alert's counties and zones with the champion; store the scores."""
-    return responder.score_alert_area(alert)
+def store_area_scores(alert: AlertContext, area: AlertArea, scores: list[ChunkScores]) -> ScoredArea:
+    """Join the chunks' scores in row order and store them (idempotent per alert and model version)."""
+    return responder.store_area_scores(alert, area, scores)
 
 
 @task(name="build-crew-plan", task_run_name="build-plan-v{alert.version}", **LIGHT)

@@ -1,13 +1,17 @@
-"""The steps of a storm response: load the alert -> score its area -> crew plan -> store | cancel -> report.
+"""The steps of a storm response: load the alert -> read its area (features in chunks) -> score
+each chunk -> join and store the scores -> crew plan -> store | cancel -> report.
 
 Each step is one call of a task in tasks/storm_response.py; the flow picks the branch from the
-alert's `ResponseDecision`.
+alert's `ResponseDecision` and fans the chunks out on its task runner. What a chunk task receives
+(`ScoringChunk`, `ModelRef`) and returns (`ChunkScores`) crosses to a Dask worker process by pickle.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -19,10 +23,11 @@ from gridflow.errors import RegistryError, UnknownAlertError
 from gridflow.registry import mlflow_registry as registry
 from gridflow.runtime import log, mlflow_ready, warehouse
 from gridflow.storm.alert_events import alert_payload
+from gridflow.storm.chunks import ChunkScores, ScoringChunk, join_scores, split_features
 from gridflow.storm.features import alert_area, build_features, storm_attributes
 from gridflow.storm.plan import PLAN_INPUT_COLUMNS, CrewPlan, build_crew_plan
 from gridflow.storm.response import ResponseDecision, decide_response, plan_markdown, plan_table
-from gridflow.storm.scoring import score_frame
+from gridflow.storm.scoring import score_frame, with_threads
 from gridflow.warehouse import alerts
 from gridflow.warehouse import storm as storm_store
 
@@ -83,23 +88,77 @@ def load_alert_context(alert_id: str) -> AlertContext:
                         message.title, alert_payload(message), decision)
 
 
+@dataclass(frozen=True)
+class ModelRef:
+    """The registered model version an area is scored with; `model`, when set, is the loaded
+    estimator shipped along with the reference (else each process loads it from MLflow once)."""
+
+    name: str
+    version: str
+    model: Any = field(default=None, compare=False, repr=False)
+
+    def __fingerprint__(self) -> str:
+        """Cache-key digest: the registered name and version say which model it is, shipped or not."""
+        return f"{self.name}/{self.version}"
+
+    def load(self) -> Any:
+        """The estimator: the shipped one, else this process's copy loaded from the registry."""
+        if self.model is not None:
+            return self.model
+        mlflow_ready()  # a Dask worker process configures MLflow from the settings it inherited
+        return _native_model(self.name, self.version)
+
+
+@dataclass(frozen=True)
+class AlertArea:
+    """The assets under an alert, their features cut into scoring chunks, and the champion to use."""
+
+    model: ModelRef
+    assets: pd.DataFrame  # asset_id, service_center, customers_served; row i is feature row i
+    chunks: list[ScoringChunk]
+    counties: int
+    zones: int
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def __fingerprint__(self) -> str:
+        """Cache-key digest without hashing the feature frame and the asset-id strings (see
+        ScoredArea): the chunks' scores, also an input of the step that uses this, cover the features."""
+        digest = hashlib.sha256(f"{self.model.__fingerprint__()}/{len(self.assets)}".encode())
+        digest.update(repr([(c.start, c.stop) for c in self.chunks]).encode())
+        digest.update(self.assets["customers_served"].to_numpy(dtype="int64").tobytes())
+        if len(self.assets):
+            digest.update(f"{self.assets['asset_id'].iloc[0]}/{self.assets['asset_id'].iloc[-1]}".encode())
+        return digest.hexdigest()
+
+
 @lru_cache(maxsize=4)
 def _native_model(name: str, version: str) -> Any:
-    # A serving process answers many alerts with the same champion: load it once.
+    # A serving process (or a Dask worker) answers many alerts and chunks with the same champion:
+    # load it once per process.
     return registry.load_native_model(name, version)
 
 
-def score_alert_area(alert: AlertContext) -> ScoredArea:
-    """Score every asset in the alert's counties and zones with the champion; store the scores."""
-    settings = get_settings().storm
+def champion_ref(model_name: str, ship_model: bool = True) -> ModelRef:
+    """The champion version of `model_name` as a `ModelRef`, carrying the loaded model if `ship_model`."""
     mlflow_ready()
-    champion = registry.alias_version(settings.model_name, registry.CHAMPION)
+    champion = registry.alias_version(model_name, registry.CHAMPION)
     if champion is None:
-        raise RegistryError(f"{settings.model_name} has no champion: train and promote one first "
-                            f"(`gridflow retrain --model {settings.model_name}`)")
+        raise RegistryError(f"{model_name} has no champion: train and promote one first "
+                            f"(`gridflow retrain --model {model_name}`)")
+    version = str(champion.version)
+    return ModelRef(model_name, version, _native_model(model_name, version) if ship_model else None)
+
+
+def read_alert_area(alert: AlertContext) -> AlertArea:
+    """The champion and every asset in the alert's counties and zones, with their features split
+    into chunks of `score_task_rows` (one scoring task each; a small area is one chunk)."""
+    settings = get_settings().storm
     seconds: dict[str, float] = {}
     started = time.perf_counter()
-    model = _native_model(settings.model_name, champion.version)
+    # The loaded model travels with each chunk (about 0.5 MB pickled): measured cheaper than a
+    # fresh Dask worker importing MLflow and loading it (10-20 s on 2 busy cores, see
+    # benchmarks/storm_scoring_dask.py), and a remote worker needs no access to the model store.
+    model = champion_ref(settings.model_name)
     seconds["load_model"] = time.perf_counter() - started
     counties, zones = alert_area(alert.payload["same_codes"], alert.payload["ugc_codes"],
                                  alert.payload.get("county_fips", ()))
@@ -108,18 +167,55 @@ def score_alert_area(alert: AlertContext) -> ScoredArea:
         assets = storm_store.read_assets(conn, county_fips=counties, nws_zones=zones)
     seconds["read_assets"] = time.perf_counter() - started
     started = time.perf_counter()
-    probability = score_frame(model, build_features(assets, storm_attributes(alert.payload)),
-                              chunk_rows=settings.score_chunk_rows)
-    seconds["score"] = time.perf_counter() - started
-    scored = pd.DataFrame({"asset_id": assets["asset_id"].to_numpy(), "service_center": assets["service_center"],
-                           "customers_served": assets["customers_served"], "probability": probability})
+    features = build_features(assets, storm_attributes(alert.payload))
+    chunks = split_features(features, settings.score_task_rows)
+    seconds["features"] = time.perf_counter() - started
+    kept = pd.DataFrame({"asset_id": assets["asset_id"].to_numpy(), "service_center": assets["service_center"],
+                         "customers_served": assets["customers_served"]})
+    log().info("%d assets in %d counties / %d zones, %d scoring chunk(s), %s v%s (%s)", len(assets),
+               len(counties), len(zones), len(chunks), model.name, model.version,
+               ", ".join(f"{k} {v:.2f} s" for k, v in seconds.items()))
+    return AlertArea(model, kept, chunks, len(counties), len(zones), seconds)
+
+
+def score_chunk(chunk: ScoringChunk, model: ModelRef) -> ChunkScores:
+    """Outage probabilities of one chunk's rows with `model`; writes nothing (the join stores them)."""
     started = time.perf_counter()
+    # Thread count does not change the probabilities, only how the chunks scored at once share the cores.
+    estimator = with_threads(model.load(), chunk_threads(chunk.count, get_settings().task_workers))
+    loaded = time.perf_counter()
+    probability = score_frame(estimator, chunk.features, chunk_rows=get_settings().storm.score_chunk_rows)
+    seconds = {"load_model": loaded - started, "score": time.perf_counter() - loaded}
+    return ChunkScores(chunk.index, chunk.start, probability, seconds)
+
+
+def chunk_threads(chunks: int, task_workers: int) -> int:
+    """Threads one chunk's scoring may use: this machine's cores shared by the chunks scored at
+    once, and no more than OMP_NUM_THREADS (Dask starts each worker process with 1)."""
+    # Two chunks at once, each with the booster's 2 threads, took 1.7-1.9x as long as one call on
+    # 2 cores (benchmarks/storm_scoring_dask.py): the threads fought over the cores.
+    budget = max(1, (os.cpu_count() or 1) // max(1, min(chunks, task_workers)))
+    omp = os.environ.get("OMP_NUM_THREADS", "")
+    return min(budget, int(omp)) if omp.isdigit() and int(omp) > 0 else budget
+
+
+def store_area_scores(alert: AlertContext, area: AlertArea, parts: Sequence[ChunkScores]) -> ScoredArea:
+    """Join the chunks' probabilities in row order and store them for the alert version, in one
+    write: `write_predictions` replaces the version's rows, so a re-run never doubles them."""
+    started = time.perf_counter()
+    probability = join_scores(parts, len(area.assets))
+    scored = area.assets.assign(probability=probability)[PLAN_INPUT_COLUMNS]
+    joined = time.perf_counter()
     with warehouse().begin() as conn:
-        storm_store.write_predictions(conn, alert.chain_id, alert.version, champion.version, scored)
-    seconds["write_predictions"] = time.perf_counter() - started
-    log().info("scored %d assets in %d counties / %d zones with %s v%s (%s)", len(scored), len(counties), len(zones),
-               settings.model_name, champion.version, ", ".join(f"{k} {v:.2f} s" for k, v in seconds.items()))
-    return ScoredArea(scored[PLAN_INPUT_COLUMNS], settings.model_name, champion.version, seconds)
+        storm_store.write_predictions(conn, alert.chain_id, alert.version, area.model.version, scored)
+    mine = {"join": joined - started, "write_predictions": time.perf_counter() - joined}
+    # The same words as before the fan-out (benchmarks read this line); the steps are this task's own.
+    log().info("scored %d assets in %d counties / %d zones with %s v%s in %d chunk(s) (%s)", len(scored),
+               area.counties, area.zones, area.model.name, area.model.version, len(parts),
+               ", ".join(f"{k} {v:.2f} s" for k, v in mine.items()))
+    chunk_seconds = {key: sum(part.seconds.get(key, 0.0) for part in parts) for key in ("load_model", "score")}
+    seconds = {**area.seconds, **{f"chunks_{k}": v for k, v in chunk_seconds.items()}, **mine}
+    return ScoredArea(scored, area.model.name, area.model.version, seconds)
 
 
 def plan_crews(alert: AlertContext, area: ScoredArea) -> CrewPlan:

@@ -12,6 +12,8 @@ map applied with numpy: a handful of vectorised operations per chunk on top of X
 
 from __future__ import annotations
 
+import copy
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -174,6 +176,21 @@ def choose_calibration(raw: np.ndarray, y: np.ndarray, fold: np.ndarray) -> tupl
     # Ties go to the simpler map (candidates are in order of complexity).
     best = min(candidates, key=lambda m: (round(losses[m], 9), candidates.index(m)))
     return best, fit_calibration(raw, y, best)
+
+
+def with_threads(model: Any, threads: int) -> Any:
+    """`model` itself if it scores with at most `threads` threads, else a copy that does (the
+    original may be shared by tasks on other threads); models other than `OutageRiskModel` as is."""
+    if not isinstance(model, OutageRiskModel) or not isinstance(model.booster, xgboost.Booster):
+        return model
+    # The booster's own nthread (fit sets it) wins over OMP_NUM_THREADS; 0 means every core.
+    current = int(json.loads(model.booster.save_config())["learner"]["generic_param"].get("nthread", 0))
+    if 0 < current <= threads:
+        return model
+    capped = copy.copy(model)
+    capped.booster = model.booster.copy()
+    capped.booster.set_param({"nthread": max(1, threads)})
+    return capped
 
 
 def score_frame(model: Any, features: pd.DataFrame, chunk_rows: int = 250_000) -> np.ndarray:
