@@ -17,6 +17,7 @@ from flows.ab_report import ab_report
 from flows.ingest_ercot import ingest_ercot
 from flows.ingest_pjm import ingest_pjm
 from flows.ingest_pjm_load import ingest_pjm_load
+from flows.ingest_plant import ingest_plant_hourly
 from flows.ingest_smart_meter import ingest_smart_meter
 from flows.ingest_transformers import ingest_transformer_readings
 from flows.ingest_weather import ingest_weather, ingest_weather_history
@@ -273,6 +274,21 @@ def all_deployments() -> list[RunnerDeployment]:
             schedules=[Cron("0 5 * * 1", timezone="America/Chicago")],
             tags=["monitoring", "transformer_health"],
             description="Drift and accuracy check of the transformer health champion on recent readings.",
+        ),
+        ingest_plant_hourly.to_deployment(
+            name="plant-file",
+            tags=["ingest", "plant"],
+            description="Ingest one combined-cycle plant hourly CSV (UCI CCPP format) into plant_hourly "
+                        "(parameters `path`, optional `plant_id`).",
+        ),
+        retrain.to_deployment(
+            name="plant-output",
+            parameters={"model": "plant_output", "trigger": "schedule: monthly retrain"},
+            # Ambient conditions shift with the seasons, not the week: monthly, after transformer health.
+            schedules=[Cron("30 4 1 * *", timezone="America/Chicago")],
+            concurrency_limit=ONE_AT_A_TIME,
+            tags=["retrain", "plant_output"],
+            description="Retrain the combined-cycle plant output regression and promote it through the gate.",
         ),
         plan_inspection.to_deployment(
             name="on-degraded",

@@ -159,6 +159,22 @@ def ingest_transformers(
     typer.echo(report.describe())
 
 
+@ingest_app.command("plant")
+def ingest_plant(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="a UCI CCPP-format CSV")],
+    plant: Annotated[str, typer.Option(help="plant id the readings belong to")] = "uci-ccpp",
+):
+    """A combined-cycle plant hourly CSV (AT, V, AP, RH, PE) into plant_hourly (once per content)."""
+    bootstrap()
+    from flows.ingest_plant import ingest_plant_hourly
+
+    try:
+        report = ingest_plant_hourly(str(path), plant)
+    except GridflowError as exc:
+        fail(exc)
+    typer.echo(report.describe())
+
+
 
 @app.command()
 def retrain(

@@ -40,6 +40,7 @@ def test_names_are_unique_and_expected():
         "plan-inspection/on-degraded",
         "ab-report/transformer-health",
         "retrain-fleet/load-forecast", "retrain/load-forecast-zone",
+        "ingest-plant-hourly/plant-file", "retrain/plant-output",
     }
 
 
@@ -108,7 +109,8 @@ def test_queues_storm_first_and_retraining_limited():
         "poll-weather-alerts/nws-active", "storm-response/on-alert"}
     assert {n for n, q in queues.items() if q == TRAINING_QUEUE.name} == {
         "retrain/load-forecast", "retrain/load-forecast-noweather", "retrain/outage-risk",
-        "retrain/transformer-health", "retrain-fleet/load-forecast", "retrain/load-forecast-zone"}
+        "retrain/transformer-health", "retrain-fleet/load-forecast", "retrain/load-forecast-zone",
+        "retrain/plant-output"}
     assert queues[NOTIFY_DEPLOYMENT] == DEFAULT_QUEUE.name
 
 

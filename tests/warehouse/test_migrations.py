@@ -19,6 +19,7 @@ TABLES = {
     "weather_alert", "asset", "storm_outcome", "outage_prediction", "crew_plan", "crew_plan_line",
     "weather_forecast", "weather_observation", "weather_daily", "load_forecast_issued",
     "transformer_reading", "prediction_log", "asset_health_score",
+    "plant_hourly",
 }
 
 

@@ -24,6 +24,7 @@ USE_CASES: dict[str, str] = {
     "outage_risk": "gridflow.usecases.outage_risk:OutageRisk",
     "load_forecast_noweather": "gridflow.usecases.load_forecast_noweather:LoadForecastNoWeather",
     "transformer_health": "gridflow.usecases.transformer_health:TransformerHealth",
+    "plant_output": "gridflow.usecases.plant_output:PlantOutput",
 }
 
 

@@ -414,6 +414,22 @@ transformer_reading = Table(
     Index(None, "ingest_id"),
 )
 
+# One full-load hourly average of a combined-cycle plant (gridflow.sources.ccpp): ambient
+# conditions and net output. The shipped source is shuffled and has no timestamps, so none is
+# stored; a row is keyed by its content and its repeat number within the file.
+plant_hourly = Table(
+    "plant_hourly",
+    metadata,
+    Column("plant_id", String(64), primary_key=True),
+    Column("reading_key", String(64), primary_key=True),
+    *(Column(name, Float, nullable=False) for name in (
+        "ambient_temp_c", "exhaust_vacuum_cmhg", "ambient_pressure_mbar", "relative_humidity_pct", "net_output_mw",
+    )),
+    Column("ingest_id", Integer, ForeignKey("ingest_ledger.id"), nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index(None, "ingest_id"),
+)
+
 WEATHER_KINDS = ("forecast", "none")
 
 # Every day-ahead forecast issued, as issued: first write wins, so a re-run for the same issue

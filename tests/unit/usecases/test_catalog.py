@@ -14,6 +14,7 @@ from gridflow.usecases.configs import (
     LoadForecastConfig,
     MonitorConfig,
     OutageRiskConfig,
+    PlantOutputConfig,
     TransformerHealthConfig,
     UseCaseConfig,
 )
@@ -22,8 +23,8 @@ from gridflow.usecases.load_forecast import LoadForecast
 
 def test_every_registered_use_case_builds_from_its_settings_section():
     assert known_use_cases() == list(USE_CASES) == [
-        "load_forecast", "outage_risk", "load_forecast_noweather", "transformer_health"]
-    for name in ["load_forecast", "outage_risk", "transformer_health"]:
+        "load_forecast", "outage_risk", "load_forecast_noweather", "transformer_health", "plant_output"]
+    for name in ["load_forecast", "outage_risk", "transformer_health", "plant_output"]:
         use_case = get_use_case(name)
         assert isinstance(use_case, UseCase)
         assert use_case.name == name
@@ -66,14 +67,14 @@ def test_a_use_case_reads_its_own_environment_variables(monkeypatch):
 
 
 def test_unknown_use_case_names_the_known_ones():
-    with pytest.raises(UnknownUseCaseError, match="load_forecast, outage_risk, load_forecast_noweather, transformer_health"):
+    with pytest.raises(UnknownUseCaseError, match="load_forecast, outage_risk, load_forecast_noweather, transformer_health, plant_output"):
         get_use_case("nope")
 
 
-@pytest.mark.parametrize("name", ["load_forecast", "outage_risk", "transformer_health"])
+@pytest.mark.parametrize("name", ["load_forecast", "outage_risk", "transformer_health", "plant_output"])
 def test_approval_gate_and_monitor_come_from_the_config(tmp_path, name):
     config_type = {"load_forecast": LoadForecastConfig, "outage_risk": OutageRiskConfig,
-                   "transformer_health": TransformerHealthConfig}[name]
+                   "transformer_health": TransformerHealthConfig, "plant_output": PlantOutputConfig}[name]
     config = config_type(require_approval=True, approval_timeout_hours=0.5, min_relative_improvement=0.05,
                          monitor=MonitorConfig(cooldown_hours=6.0))
     use_case = use_case_class(name)(config)
