@@ -4,11 +4,10 @@ on the configured task runner, and the fleet report."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 from gridflow.provenance import PROJECT_ROOT
+from gridflow_cli.shell import settings_overridden
 
 ZONES = ("DOM", "AEP")
 ZONE_FILES = PROJECT_ROOT / "data" / "pjm_zones"
@@ -26,7 +25,7 @@ def fleet_scenario(echo: Callable[[str], None]) -> None:
     for zone in ZONES:
         summary = ingest_pjm_load(str(ZONE_FILES / f"{zone}_hourly.csv"))
         echo(f"    {zone}: {summary.status}, {summary.rows_written} rows written")
-    with _settings(GRIDFLOW_LOAD_FORECAST__TRAIN_START=TRAIN_START):
+    with settings_overridden({"GRIDFLOW_LOAD_FORECAST__TRAIN_START": TRAIN_START}):
         echo(f"    retrain-fleet on {get_settings().task_runner} (GRIDFLOW_TASK_RUNNER), zones {', '.join(ZONES)} "
              f"from {TRAIN_START} ...")
         outcomes = retrain_fleet(use_case="load_forecast", zones=list(ZONES), trigger="demo: fleet")
@@ -34,22 +33,3 @@ def fleet_scenario(echo: Callable[[str], None]) -> None:
         echo(f"    {o.model}: v{o.version} {o.action.upper()}, MAPE {o.challenger:.4f} vs seasonal naive "
              f"{o.baseline:.4f} - {o.reason}")
     echo("    the fleet report is the run's `load-forecast-fleet` artifact in the Prefect UI")
-
-
-@contextmanager
-def _settings(**values: str) -> Iterator[None]:
-    """These GRIDFLOW_* variables for the block only (the demo's other steps keep the shipped settings)."""
-    from gridflow.config import reset_settings
-
-    saved = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    reset_settings()
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        reset_settings()

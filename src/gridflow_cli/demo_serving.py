@@ -8,7 +8,6 @@ the stack's own API (`gridflow up`) serves the same champions to clients holding
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -16,6 +15,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from gridflow.provenance import PROJECT_ROOT
+from gridflow_cli.shell import settings_overridden
 
 if TYPE_CHECKING:
     import httpx
@@ -60,7 +60,7 @@ def _train_pair(echo: Callable[[str], None]) -> str | None:
     # The retrain reads its use case's settings from the environment, as a deployment run does.
     # Two CV repeats (not five) keep the demo short; `gridflow retrain transformer_health` runs all.
     for estimator in ("xgboost", "random_forest"):
-        with _settings({"GRIDFLOW_TRANSFORMER_HEALTH__ESTIMATOR": estimator,
+        with settings_overridden({"GRIDFLOW_TRANSFORMER_HEALTH__ESTIMATOR": estimator,
                         "GRIDFLOW_TRANSFORMER_HEALTH__CV_REPEATS": "2"}):
             result = retrain(model=MODEL, trigger=f"demo: {estimator}")
         mae = result.evaluation.challenger.get("mae", float("nan"))
@@ -127,24 +127,6 @@ def _api(config: ApiConfig) -> Iterator[str]:
     finally:
         server.should_exit = True  # the shutdown writes the prediction log's last batch
         thread.join(30)
-
-
-@contextmanager
-def _settings(values: dict[str, str]) -> Iterator[None]:
-    from gridflow.config import reset_settings
-
-    before = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    reset_settings()
-    try:
-        yield
-    finally:
-        for name, value in before.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        reset_settings()
 
 
 def _wait(check: Callable[[], bool], timeout: float) -> None:

@@ -3,6 +3,9 @@ command fails (a red `error:` line and exit code 1, never a traceback for a know
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, NoReturn
 
 import typer
@@ -50,3 +53,22 @@ def print_decision(result: RetrainResult) -> None:
     typer.echo("")
     for line in decision_summary(result, get_use_case(result.model)):
         typer.echo(line)
+
+
+@contextmanager
+def settings_overridden(values: dict[str, str]) -> Iterator[None]:
+    """These GRIDFLOW_* variables for the block only (a demo step's own knobs), then the previous ones."""
+    from gridflow.config import reset_settings
+
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    reset_settings()
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        reset_settings()
