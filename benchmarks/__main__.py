@@ -21,6 +21,8 @@ BENCHMARKS = {
     "storm": ("benchmarks.storm_scoring", 1_000_000),
     "storm-e2e": ("benchmarks.storm_event_to_plan", 1_000_000),
     "storm-dask": ("benchmarks.storm_scoring_dask", 5_000_000),
+    "fleet": ("benchmarks.fleet_retrain", 10),  # zones (at most the 10 shipped)
+    "zone-accuracy": ("benchmarks.zone_accuracy", 10),  # zones; prints the per-zone accuracy table
     "issue": ("benchmarks.issue_forecast", 100),  # zones
     "stream": ("benchmarks.stream_throughput", 20_000),  # readings
     "api": ("benchmarks.api_throughput", 1_000),  # rows of the large request
