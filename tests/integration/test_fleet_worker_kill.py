@@ -62,9 +62,14 @@ def _audit_rows(model: str) -> list[dict]:
 
 def test_a_worker_killed_mid_run_still_trains_every_zone_once(cluster, two_zones):
     from flows.retrain_fleet import retrain_fleet
+    from gridflow.registry import mlflow_registry
+    from gridflow.runtime import mlflow_ready
     from gridflow.task_runners import task_runner
 
     local, client = cluster
+    # This thread polls the MLflow store while the run creates it: create it first, not in a race.
+    mlflow_ready()
+    mlflow_registry.ensure_store()
     outcome: dict = {}
     fleet = retrain_fleet.with_options(task_runner=task_runner(local.scheduler_address))
     context = contextvars.copy_context()  # the test's Prefect settings, in the run's thread too

@@ -40,7 +40,8 @@ def rolling_origin_backtest(
 
     `columns` are the model inputs (default: the calendar and load features)."""
     folds = rolling_origins(features, n_folds=n_folds, test_days=test_days, step_days=test_days)
-    return pd.DataFrame([_fold_row(features, k, train_idx, test_idx, params, columns)
+    naive = seasonal_naive(features).to_numpy()  # once for every fold
+    return pd.DataFrame([_fold_row(features, naive, k, train_idx, test_idx, params, columns)
                          for k, (train_idx, test_idx) in enumerate(folds)])
 
 
@@ -57,13 +58,12 @@ def backtest_fold(
     so they can run in parallel and be put back in order)."""
     folds = list(rolling_origins(features, n_folds=n_folds, test_days=test_days, step_days=test_days))
     train_idx, test_idx = folds[fold]
-    return _fold_row(features, fold, train_idx, test_idx, params, columns)
+    return _fold_row(features, seasonal_naive(features).to_numpy(), fold, train_idx, test_idx, params, columns)
 
 
-def _fold_row(features: pd.DataFrame, k: int, train_idx: np.ndarray, test_idx: np.ndarray,
+def _fold_row(features: pd.DataFrame, naive: np.ndarray, k: int, train_idx: np.ndarray, test_idx: np.ndarray,
               params: dict | None, columns: list[str] | None) -> dict:
     cols = list(columns) if columns is not None else feature_columns()
-    naive = seasonal_naive(features).to_numpy()
     train, test = features.iloc[train_idx], features.iloc[test_idx]
     started = time.perf_counter()
     model = fit_xgb_regressor(train[cols], train[TARGET], params=params)

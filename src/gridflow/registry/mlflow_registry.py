@@ -161,9 +161,7 @@ def find_logged(model_name: str, experiment_id: str, run_key: str) -> LoggedMode
     for run in runs:
         versions = client.search_model_versions(f"name = '{_quoted(model_name)}' and run_id = '{run.info.run_id}'")
         if versions:
-            version = str(min(int(v.version) for v in versions))
-            client.set_registered_model_alias(model_name, CHALLENGER, version)
-            return LoggedModel(run.info.run_id, experiment_id, model_name, version)
+            return LoggedModel(run.info.run_id, experiment_id, model_name, str(min(int(v.version) for v in versions)))
     return None
 
 

@@ -50,6 +50,8 @@ def register_challenger(
     if run_key:
         existing = registry.find_logged(model, experiment_id, run_key)
         if existing is not None:
+            # The first run may have stopped between registering and aliasing its version.
+            registry.set_alias(model, registry.CHALLENGER, existing.version)
             log().info("%s: version %s was already registered by %s; reused", model, existing.version, run_key)
             return replace(existing, recorded=recorded)
     logged = registry.log_challenger(
