@@ -18,6 +18,7 @@ BENCHMARKS = {
     "retrain": ("benchmarks.retrain_overhead", 1_000_000),
     "meters": ("benchmarks.meter_ingest", 10_000_000),
     "drift": ("benchmarks.drift_check", 1_000_000),
+    "features": ("benchmarks.feature_build", 1_000_000),
     "storm": ("benchmarks.storm_scoring", 1_000_000),
     "storm-e2e": ("benchmarks.storm_event_to_plan", 1_000_000),
     "storm-dask": ("benchmarks.storm_scoring_dask", 5_000_000),

@@ -166,23 +166,42 @@ async def run_breakdown(client, flow_run_id: str, emitted: float, seen: float) -
         task_runs = sorted((t for t in found if t.start_time and t.end_time), key=lambda t: t.start_time)
         logs = await client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run.id])))
         for line in logs:
-            if line.message.startswith("scored "):
-                steps = {k: float(v) for k, v in _STEP.findall(line.message.rsplit("(", 1)[-1])}
-        if steps and len(task_runs) >= 5:
+            # The read-area step's line ("N assets in ...") and the scoring join's ("scored N assets ...").
+            if line.message.startswith("scored ") or " assets in " in line.message:
+                steps.update({k: float(v) for k, v in _STEP.findall(line.message.rsplit("(", 1)[-1])})
+        if "write_predictions" in steps and len(task_runs) >= 5:
             break
         await asyncio.sleep(1)
     tasks = {t.name.rsplit("-", 1)[0]: (t.end_time - t.start_time).total_seconds() for t in task_runs}
+    # The engine's time before each task run: since the flow started running or the previous one ended.
+    gaps, previous = {}, first["RUNNING"]
+    for t in task_runs:
+        gaps[t.name.rsplit("-", 1)[0]] = t.start_time.timestamp() - previous
+        previous = max(previous, t.end_time.timestamp())
     ends = {t.name.rsplit("-", 1)[0]: t.end_time.timestamp() for t in task_runs}
     stored = ends.get("store-plan", seen)
     created, pending, running = run.created.timestamp(), first["PENDING"], first["RUNNING"]
-    before_plan = ("load-alert", "score-area", "build-plan", "store-plan")
+    intervals = [(t.start_time.timestamp(), min(t.end_time.timestamp(), stored)) for t in task_runs]
     return {
         "state": run.state.name, "total": stored - emitted, "seen": seen - emitted, "trigger": created - emitted,
         "runner_poll": pending - created, "process_start": running - pending, "flow_to_plan": stored - running,
-        "between_tasks": stored - running - sum(tasks.get(k, 0.0) for k in before_plan),
-        "score_overhead": tasks.get("score-area", 0.0) - sum(steps.values()),
+        "between_tasks": stored - running - busy_seconds(intervals, running, stored),
+        "score_overhead": tasks.get("score-area", 0.0) - steps.get("join", 0.0) - steps.get("write_predictions", 0.0),
         "plan_to_completed": run.state.timestamp.timestamp() - stored, "tasks": tasks, "score_steps": steps,
+        "gaps": gaps,
     }
+
+
+def busy_seconds(intervals: list[tuple[float, float]], start: float, stop: float) -> float:
+    """Seconds of [start, stop] covered by at least one (begin, end) interval: the time some task
+    run was running (chunk tasks overlap each other; the rest is the engine between tasks)."""
+    busy, reached = 0.0, start
+    for begin, end in sorted(intervals):
+        begin, end = max(begin, reached), min(end, stop)
+        if end > begin:
+            busy += end - begin
+            reached = end
+    return busy
 
 
 def _inventory_counties(engine) -> list[str]:
@@ -195,10 +214,13 @@ def _inventory_counties(engine) -> list[str]:
 def _describe(r: dict[str, Any]) -> str:
     tasks = ", ".join(f"{k} {v:.2f}" for k, v in r["tasks"].items())
     steps = ", ".join(f"{k} {v:.2f}" for k, v in r["score_steps"].items())
+    gaps = ", ".join(f"{k} {v:.2f}" for k, v in r["gaps"].items())
     return (f"emit->plan stored {r['total']:.2f} s (row seen by the poller at {r['seen']:.2f}) = trigger "
             f"{r['trigger']:.2f} + runner poll {r['runner_poll']:.2f} + process start {r['process_start']:.2f} "
-            f"+ flow to plan {r['flow_to_plan']:.2f} [task runs: {tasks}; score-area steps: {steps}, the rest "
-            f"of score-area {r['score_overhead']:.2f}; engine between tasks {r['between_tasks']:.2f}]; "
+            f"+ flow to plan {r['flow_to_plan']:.2f} [task runs: {tasks}; steps (read-area and score-area lines): "
+            f"{steps}, the rest "
+            f"of score-area {r['score_overhead']:.2f}; engine between tasks {r['between_tasks']:.2f}, before each: "
+            f"{gaps}]; "
             f"then artifacts until {r['state']} {r['plan_to_completed']:.2f} s")
 
 

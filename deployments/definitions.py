@@ -54,8 +54,10 @@ WORK_QUEUES = (STORM_QUEUE, DEFAULT_QUEUE, TRAINING_QUEUE)
 # deployment lands on the right queue by tagging it.
 QUEUE_BY_TAG = {"storm": STORM_QUEUE.name, "retrain": TRAINING_QUEUE.name}
 
-# One retrain per model at a time: a drift-triggered run that arrives during the weekly one waits
-# for it (and then usually meets the cool-down) instead of training the same model twice at once.
+# One run of a deployment at a time: a drift-triggered run that arrives during the weekly one waits
+# for it in the queue (and then usually meets the cool-down) instead of training the same model
+# twice at once. The retrain flow itself also holds `retrain:<model>` (gridflow.model_limits), the
+# per-model limit a CLI run, a fleet's zone or another deployment of the same model shares.
 ONE_AT_A_TIME = ConcurrencyLimitConfig(limit=1, collision_strategy="ENQUEUE")
 
 # The failure-notification automation (deployments/automations.py) runs this deployment.
@@ -75,6 +77,8 @@ def drift_trigger(model: str) -> DeploymentEventTrigger:
     so the UI's parameters and the promotion audit row say why the run started."""
     return DeploymentEventTrigger(
         name=f"retrain-{slug(model.replace('*', 'any-zone'))}-on-drift",
+        description=f"Reacts to {events.DRIFT_DETECTED} of model {events.model_resource(model)}: retrains the "
+                    "model named in the event, with the monitor's reason as the run's trigger.",
         expect={events.DRIFT_DETECTED},
         match=events.resource_match(events.model_resource(model)),
         parameters={"model": "{{ event.payload.model }}", "trigger": "drift: {{ event.payload.reason }}"},
@@ -85,6 +89,8 @@ def alert_trigger() -> DeploymentEventTrigger:
     """Answer every new, updated or cancelled storm warning; the run reads the message by id."""
     return DeploymentEventTrigger(
         name="storm-response-on-alert",
+        description=f"Reacts to {', '.join(sorted(events.WEATHER_ALERT.values()))} of a storm warning "
+                    f"{events.alert_resource('*')}: scores the assets under it and stages crews (or cancels).",
         expect=set(events.WEATHER_ALERT.values()),
         match=events.resource_match(events.alert_resource("*")),
         parameters={"alert_id": "{{ event.payload.alert_id }}"},
@@ -95,6 +101,8 @@ def degraded_trigger() -> DeploymentEventTrigger:
     """Re-plan the inspections whenever the stream consumer reports a unit over its alarm threshold."""
     return DeploymentEventTrigger(
         name="plan-inspection-on-degraded",
+        description=f"Reacts to {events.ASSET_HEALTH_DEGRADED} of a transformer {events.asset_resource('*')}: "
+                    "re-ranks the units over their alarm threshold and publishes the inspection plan.",
         expect={events.ASSET_HEALTH_DEGRADED},
         match=events.resource_match(events.asset_resource("*")),
         parameters={"asset_resource": "{{ event.resource.id }}"},

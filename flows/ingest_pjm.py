@@ -4,7 +4,9 @@ quarantine each chunk (rows + ledger + watermark in one transaction) -> table ar
 from __future__ import annotations
 
 from prefect import flow
+from prefect.runtime import flow_run
 
+from gridflow import run_names
 from gridflow.clients.pjm_dataminer import DEFAULT_BASE_URL, MAX_ROW_COUNT
 from gridflow.errors import ValidationFailed
 from gridflow.ingest.contract import IngestReport
@@ -13,7 +15,12 @@ from tasks.ingest import publish_report
 from tasks.ingest_pjm_api import ensure_pjm_rate_limit, ingest_pjm_chunk, plan_pjm_chunks
 
 
-@flow(name="ingest-pjm", flow_run_name="ingest-pjm-{feed}", log_prints=True)
+def _run_name() -> str:
+    return run_names.pjm_ingest_name(flow_run.parameters.get("feed", "hrl_load_metered"),
+                                     flow_run.parameters.get("zones"))
+
+
+@flow(name="ingest-pjm", flow_run_name=_run_name, log_prints=True)
 def ingest_pjm(
     feed: str = "hrl_load_metered",
     zones: list[str] | None = None,

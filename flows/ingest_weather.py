@@ -12,6 +12,7 @@ from pathlib import Path
 from prefect import flow
 from prefect.runtime import flow_run
 
+from gridflow import run_names
 from gridflow.ingest.contract import IngestReport
 from gridflow.ingest.files import skipped_outcome
 from gridflow.ingest.weather import DAILY, failed_site, failure_error, history_report, weather_report
@@ -26,7 +27,11 @@ from tasks.ingest_weather import (
 )
 
 
-@flow(name="ingest-weather", log_prints=True)
+def _run_name() -> str:
+    return run_names.weather_ingest_name(flow_run.parameters.get("sites"))
+
+
+@flow(name="ingest-weather", flow_run_name=_run_name, log_prints=True)
 def ingest_weather(sites: list[str] | None = None, base_url: str | None = None,
                    as_of_utc: str | None = None) -> IngestReport:
     """Load the current NWS forecast vintage and recent observations of every configured site (or `sites`).

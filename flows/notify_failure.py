@@ -1,6 +1,7 @@
 """DAG: a failed run's event -> describe the run -> record the notice (log, file) -> webhook.
 
-Started by the `gridflow-notify-on-failure` automation that `gridflow deploy` creates.
+Started by the `gridflow-notify-on-failure` automation that `gridflow deploy` creates, also for a run
+whose process died and which the `gridflow-crash-on-missed-heartbeats` automation marked Crashed.
 """
 
 from __future__ import annotations

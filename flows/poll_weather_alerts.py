@@ -8,7 +8,10 @@ the event the storm-response deployment is triggered by.
 from __future__ import annotations
 
 from prefect import flow
+from prefect.runtime import flow_run
 
+from gridflow import run_names
+from gridflow.config import get_settings
 from gridflow.storm.alert_intake import AlertIngestSummary
 from tasks.weather_alerts import (
     announce_alerts,
@@ -19,7 +22,11 @@ from tasks.weather_alerts import (
 )
 
 
-@flow(name="poll-weather-alerts", log_prints=True)
+def _run_name() -> str:
+    return run_names.alerts_poll_name(flow_run.parameters.get("areas") or get_settings().storm.areas)
+
+
+@flow(name="poll-weather-alerts", flow_run_name=_run_name, log_prints=True)
 def poll_weather_alerts(areas: list[str] | None = None, base_url: str | None = None) -> AlertIngestSummary:
     """Poll api.weather.gov for active alerts and announce new storm warnings, updates and cancels.
 

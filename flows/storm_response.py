@@ -7,6 +7,7 @@ from __future__ import annotations
 from prefect import flow
 from prefect.runtime import flow_run
 
+from gridflow.storm import responder
 from gridflow.storm.response import CANCEL, SCORE, StormResponseResult
 from gridflow.task_runners import task_runner
 from tasks.storm_response import (
@@ -22,9 +23,7 @@ from tasks.storm_response import (
 
 
 def _run_name() -> str:
-    # NWS ids are long URNs whose tail differs per message.
-    alert_id = str(flow_run.parameters.get("alert_id", ""))
-    return f"storm-response-{alert_id[-24:] or 'unknown'}"
+    return responder.run_name(str(flow_run.parameters.get("alert_id", "")))
 
 
 # The runner is chosen at import (GRIDFLOW_TASK_RUNNER), so the process a worker starts for a run

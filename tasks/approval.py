@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from prefect.exceptions import FlowPauseTimeout
-from prefect.flow_runs import pause_flow_run
+import threading
+from uuid import UUID
+
+from prefect.context import FlowRunContext
+from prefect.exceptions import FlowPauseTimeout, NotPausedError
+from prefect.flow_runs import pause_flow_run, resume_flow_run
 from prefect.input import RunInput
 
 from gridflow.registry.approval import Approval, approval_request
 from gridflow.registry.gate import GateDecision
 from gridflow.usecases.catalog import get_use_case
 from tasks.common import log
+
+# Prefect's server fails a run whose pause outlives its timeout (a service checks every 5 s), even
+# when the flow goes on to handle the timeout itself. So the pause gets a margin, and the approval
+# deadline is kept here: at the deadline the run resumes itself with a rejection, and ends as a
+# completed run that kept the champion instead of a failed one.
+PAUSE_MARGIN_S = 300
 
 
 class PromotionApproval(RunInput):
@@ -34,11 +44,29 @@ def await_operator_approval(model: str, decision: GateDecision) -> Approval | No
     log().info("%s v%s passed the gate (%s); waiting up to %d s for an operator's approval",
                model, decision.challenger_version, decision.reason, request.timeout_s)
     form = PromotionApproval.with_initial_data(description=request.description)
+    timed_out = threading.Event()
+    deadline = threading.Timer(request.timeout_s, _resume_at_deadline, (FlowRunContext.get().flow_run.id, timed_out))
+    deadline.daemon = True
+    deadline.start()
     try:
-        answer = pause_flow_run(wait_for_input=form, timeout=request.timeout_s, poll_interval=2, key=request.key)
-    except FlowPauseTimeout:
+        answer = pause_flow_run(wait_for_input=form, timeout=request.timeout_s + PAUSE_MARGIN_S, poll_interval=2,
+                                key=request.key)
+    except FlowPauseTimeout:  # the deadline could not resume the run (server unreachable)
+        return Approval.timed_out(request.timeout_s)
+    finally:
+        deadline.cancel()
+    if timed_out.is_set():
         return Approval.timed_out(request.timeout_s)
     approval = Approval.answered(answer.approve, answer.approver, answer.comment)
     log().info("operator decision on %s v%s: %s by %s", model, decision.challenger_version, approval.outcome,
                approval.approver)
     return approval
+
+
+def _resume_at_deadline(flow_run_id: UUID, timed_out: threading.Event) -> None:
+    try:
+        resume_flow_run(flow_run_id, run_input={"approve": False, "approver": "nobody",
+                                                "comment": "no answer before the approval deadline"})
+    except NotPausedError:  # the operator answered first
+        return
+    timed_out.set()

@@ -13,9 +13,11 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import flow_run
 
+from gridflow import events
 from gridflow.monitoring import history as checks_history
 from gridflow.monitoring import measure, record, report, verdict, window
 from gridflow.monitoring.decision import MonitorDecision, no_champion
+from gridflow.monitoring.history import CausedRun
 from gridflow.monitoring.types import Champion, CheckRecord, DriftMeasure, Window
 from gridflow.usecases import naming
 from gridflow.usecases.catalog import get_use_case
@@ -101,14 +103,22 @@ def trigger_retrain(
     return record.request_retrain(warehouse(), model, decision, check, champion, drift)
 
 
+@task(name="find-caused-retrain", task_run_name="find-caused-retrain", **LIGHT)
+def find_caused_retrain(event_id: str) -> CausedRun | None:
+    """The retrain run the automation started for the drift event (None if none answered in time)."""
+    return checks_history.caused_run(event_id, events.DRIFT_DETECTED)
+
+
 @task(name="publish-model-health", task_run_name="publish-health-{model}", **LIGHT)
 def publish_health(
     model: str, decision: MonitorDecision, check: CheckRecord, champion: Champion | None,
     drift: DriftMeasure | None, accuracy: dict[str, Any] | None, event_id: str | None,
+    caused: CausedRun | None = None,
 ) -> str:
-    """The verdict as a markdown artifact, and the keyed model-health table of recent checks."""
+    """The verdict as a markdown artifact (linking the retrain run it caused), and the keyed
+    model-health table of recent checks."""
     slug = naming.slug(model)
-    markdown = report.render_check_markdown(model, decision, check, champion, drift, accuracy, event_id)
+    markdown = report.render_check_markdown(model, decision, check, champion, drift, accuracy, event_id, caused)
     create_markdown_artifact(key=f"drift-check-{slug}", markdown=markdown, description=f"{model}: {decision.action}")
     rows = report.health_rows(warehouse(), model)
     create_table_artifact(key=f"model-health-{slug}", table=rows,

@@ -9,15 +9,17 @@ from __future__ import annotations
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.actions import ArtifactUpdate
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey, ArtifactFilterType
 from prefect.runtime import flow_run
 
 from gridflow.storm import responder
 from gridflow.storm.chunks import ChunkScores, ScoringChunk
 from gridflow.storm.plan import CrewPlan
-from gridflow.storm.responder import AlertArea, AlertContext, ModelRef, ScoredArea
-from tasks.common import LIGHT, WORK
-
-ARTIFACT_KEY = "storm-crew-plan"
+from gridflow.storm.responder import AlertArea, AlertContext, ModelRef, PlanReport, ScoredArea
+from gridflow.storm.response import restamped, restamped_description
+from tasks.common import LIGHT, WORK, log
 
 
 @task(name="load-alert", task_run_name="load-alert", **LIGHT)
@@ -71,9 +73,31 @@ def cancel_crew_plan(alert: AlertContext) -> int:
 
 @task(name="publish-crew-plan", task_run_name="publish-plan-v{alert.version}", **LIGHT)
 def publish_crew_plan(alert: AlertContext) -> str:
-    """Table and markdown artifacts of the warning's current plan (active, cancelled or superseded)."""
+    """Table and markdown artifacts of the warning's current plan (active, cancelled or superseded)
+    under the warning's own key; earlier plans' artifacts are re-headed SUPERSEDED or CANCELLED."""
     report = responder.plan_report(alert)
     if report.table is not None:
-        create_table_artifact(key=f"{ARTIFACT_KEY}-table", table=report.table, description=report.table_description)
-    create_markdown_artifact(key=ARTIFACT_KEY, markdown=report.markdown, description=report.description)
+        create_table_artifact(key=f"{report.key}-table", table=report.table, description=report.table_description)
+    create_markdown_artifact(key=report.key, markdown=report.markdown, description=report.description)
+    restamp_earlier_plans(report)
     return report.markdown
+
+
+def restamp_earlier_plans(report: PlanReport) -> int:
+    """Rewrite, in place, the markdown artifacts of the warning's earlier runs whose plan is no
+    longer what they say (e.g. ACTIVE, now SUPERSEDED): each run's own artifacts tab then tells
+    the truth too. Returns the artifacts changed."""
+    wanted = ArtifactFilter(key=ArtifactFilterKey(any_=[report.key]), type=ArtifactFilterType(any_=["markdown"]))
+    changed = 0
+    with get_client(sync_client=True) as client:
+        for artifact in client.read_artifacts(artifact_filter=wanted):
+            found = restamped(str(artifact.data or ""), report.statuses)
+            if found is not None:
+                status, text = found
+                client.update_artifact(artifact.id, ArtifactUpdate(
+                    data=text, description=restamped_description(artifact.description, status)))
+                changed += 1
+    if changed:
+        log().info("%d earlier plan artifact(s) of %s re-headed", changed, report.key)
+    return changed
+

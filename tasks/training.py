@@ -5,6 +5,7 @@ retries, cache policy and artifacts."""
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from typing import Any
 
 import pandas as pd
@@ -12,11 +13,13 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 
+from gridflow import model_limits
 from gridflow.config import get_settings
 from gridflow.registry.approval import Approval
 from gridflow.registry.gate import GateDecision, decide_on_window
 from gridflow.registry.mlflow_registry import LoggedModel
 from gridflow.registry.promotion import AliasMove
+from gridflow.training import card_log, links
 from gridflow.training import challenger as fitting
 from gridflow.training import data as snapshot
 from gridflow.training import decision as settling
@@ -29,9 +32,19 @@ from gridflow.usecases.catalog import get_use_case
 from gridflow.usecases.naming import slug
 from gridflow.validation.report import ValidationReport
 from tasks.common import LIGHT, WORK, log, warehouse
+from tasks.frame_results import FrameResultSerializer
+
+# Tasks returning million-row frames persist them as parquet files by digest, not in the pickle.
+FRAME_WORK = {**WORK, "result_serializer": FrameResultSerializer()}
 
 
-@task(name="load-training-data", task_run_name="load-training-data-{model}", **WORK)
+def one_retrain_at_a_time(model: str) -> AbstractContextManager[None]:
+    """Hold the model's retrain limit around the flow's work (however the run started): a second
+    retrain of the same model waits for this one. Used in the flow body, not a task: it spans them."""
+    return model_limits.one_retrain_at_a_time(model, flow_run_id=str(flow_run.get_id() or "") or None)
+
+
+@task(name="load-training-data", task_run_name="load-training-data-{model}", **FRAME_WORK)
 def load_training_data(model: str) -> TrainingData:
     """Read the use case's dataset from the warehouse and fingerprint it."""
     return snapshot.load_training_data(get_use_case(model), warehouse())
@@ -43,7 +56,7 @@ def validate_training_data(model: str, data: TrainingData) -> ValidationReport:
     return snapshot.validate_training_data(get_use_case(model), data)
 
 
-@task(name="build-features", task_run_name="build-features-{model}", **WORK)
+@task(name="build-features", task_run_name="build-features-{model}", **FRAME_WORK)
 def build_features(model: str, data: TrainingData) -> pd.DataFrame:
     """Feature rows as known at forecast issue time."""
     return get_use_case(model).build_features(data.frame)
@@ -121,8 +134,14 @@ def apply_decision(
 def publish_evaluation_report(
     model: str, evaluation: Evaluation, decision: GateDecision, logged: LoggedModel, move: AliasMove, trigger: str,
 ) -> str:
-    """Markdown artifact: champion vs challenger vs baseline, the gate's decision and reason, links."""
-    markdown = reporting.evaluation_report(get_use_case(model), evaluation, decision, logged, move, trigger)
+    """The version's model card (logged with it in MLflow, and as an artifact), then the evaluation
+    artifact: champion vs challenger vs baseline, the gate's decision and reason, links to card and plots."""
+    use_case = get_use_case(model)
+    card = card_log.publish_model_card(use_case, evaluation, decision, logged, move, trigger)
+    card_id = create_markdown_artifact(key=f"{slug(model)}-model-card", markdown=card_log.card_for_prefect(card),
+                                       description=f"{model} v{logged.version}: model card")
+    markdown = reporting.evaluation_report(use_case, evaluation, decision, logged, move, trigger, card,
+                                           card_artifact_url=links.prefect_artifact_url(get_settings(), card_id))
     create_markdown_artifact(key=f"{slug(model)}-evaluation", markdown=markdown,
                              description=f"{model}: {decision.action} v{logged.version}")
     return markdown

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     prefect_port: int = Field(default=4200, description="Port of the local Prefect server.")
     mlflow_ui_port: int = Field(default=5000, description="Port of the local MLflow UI.")
     api_port: int = Field(default=8000, description="Port of the local scoring API (`gridflow up`).")
+    http_timeout_seconds: float = Field(
+        default=60.0, gt=0, description="Timeout of each request to PJM, ERCOT and NWS (connect: at most 10 s)."
+    )
     actor: str = Field(default="gridflow", description="Recorded as the actor of automatic decisions.")
     # Where fanned-out tasks (zones of a fleet retrain, backtest folds, storm scoring chunks) run:
     # `threads` in the flow's process, `dask` on a local cluster of processes started for the run,

@@ -6,9 +6,26 @@ from __future__ import annotations
 class GridflowError(Exception):
     """Base class for every error gridflow raises on purpose."""
 
+    def __reduce__(self) -> tuple:
+        # Prefect stores a failed run's exception by pickling it, and the default rebuilds it as
+        # `cls(*args)`, which breaks every subclass whose __init__ takes other arguments than the
+        # message: rebuild from the message and the attributes instead, without calling __init__.
+        return (_rebuild_error, (type(self), self.args, self.__dict__))
+
+
+def _rebuild_error(cls: type[GridflowError], args: tuple, state: dict) -> GridflowError:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 class ConfigError(GridflowError):
     """A setting is missing or inconsistent."""
+
+
+class PortInUse(ConfigError):
+    """A port gridflow would listen on is taken by another program; the message says by what and what to set."""
 
 
 class ParseError(GridflowError):
@@ -38,12 +55,36 @@ class ValidationFailed(GridflowError):
         )
 
 
+class SourceUnreachable(GridflowError):
+    """An outside service could not be reached (refused, DNS, TLS, timeout) once its retries ran out.
+
+    `endpoint` is ``scheme://host:port/path`` only, never a query string or credentials; a retry
+    later may succeed, so the task layer treats it as transient.
+    """
+
+    def __init__(self, service: str, endpoint: str, reason: str, attempts: int = 1) -> None:
+        self.service = service
+        self.endpoint = endpoint
+        self.reason = reason
+        self.attempts = attempts
+        super().__init__(f"{service} unreachable at {endpoint}: {reason}")
+
+
 class InsufficientDataError(GridflowError):
     """There is not enough history to build features, train or evaluate."""
 
 
 class MissingInputError(GridflowError):
     """An input a scheduled product needs (recent load, a weather vintage) is not in the warehouse."""
+
+
+class FrameMissing(GridflowError):
+    """A persisted task result refers to a frame file that is gone; Prefect then runs the task again."""
+
+    def __init__(self, digest: str, path: str) -> None:
+        self.digest = digest
+        self.path = path
+        super().__init__(f"persisted frame {digest} is missing at {path} (results folder cleaned or not shared)")
 
 
 class RegistryError(GridflowError):
@@ -68,7 +109,3 @@ class FleetFailed(GridflowError):
         self.done = done
         super().__init__(f"{use_case}: {len(failed)} zone(s) failed ({done} trained and decided): {reasons}; "
                          f"a Retry of the run re-runs only these")
-
-    def __reduce__(self) -> tuple:
-        # Prefect stores a failed run's exception by pickling it; rebuild it from its own arguments.
-        return (FleetFailed, (self.use_case, self.failed, self.done))

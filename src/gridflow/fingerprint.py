@@ -3,6 +3,10 @@
 Prefect's input cache keys pickle their inputs; a DataFrame inside a dataclass, or one read back
 from a persisted result, pickles to different bytes than the original, so a Retry would miss the
 cache and redo finished work. Hashing content instead of bytes keeps the key stable.
+
+Hashing a million-row frame for every task that takes it costs more than the task's own work, so a
+frame persisted as a task result (see gridflow.frame_store) has its digest remembered: the frames
+passed between tasks are values, never changed in place, and the next cache key reuses the digest.
 """
 
 from __future__ import annotations
@@ -10,6 +14,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import pickle
+import threading
+import weakref
 from typing import Any
 
 import numpy as np
@@ -23,15 +29,47 @@ def fingerprint(value: Any) -> str:
     return digest.hexdigest()
 
 
+# id(frame) -> (weak reference, shape and column names when remembered, digest)
+_REMEMBERED: dict[int, tuple[weakref.ref, tuple[Any, ...], str]] = {}
+_LOCK = threading.RLock()  # re-entrant: a weakref callback may run inside the lock, during a collection
+
+
+def frame_digest(frame: pd.DataFrame) -> str:
+    """Content digest of a frame (dtypes, index and values); a remembered digest when there is one."""
+    known = _REMEMBERED.get(id(frame))
+    if known is not None and known[0]() is frame and known[1] == _outline(frame):
+        return known[2]
+    digest = hashlib.sha256(b"frame")
+    digest.update(repr([(str(c), str(t)) for c, t in frame.dtypes.items()]).encode())
+    digest.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def remember_frame_digest(frame: pd.DataFrame, digest: str) -> None:
+    """Reuse `digest` for this very frame object while it lives (a persisted task result)."""
+    key = id(frame)
+
+    def forget(_ref: weakref.ref, key: int = key) -> None:
+        with _LOCK:
+            if _REMEMBERED.get(key, (None,))[0] is _ref:
+                del _REMEMBERED[key]
+
+    with _LOCK:
+        _REMEMBERED[key] = (weakref.ref(frame, forget), _outline(frame), digest)
+
+
+def _outline(frame: pd.DataFrame) -> tuple[Any, ...]:
+    # A cheap guard: a column added or rows dropped since the digest was remembered forget it.
+    return frame.shape, tuple(map(str, frame.columns))
+
+
 def _feed(digest: Any, value: Any) -> None:
     custom = getattr(type(value), "__fingerprint__", None)
     if custom is not None:  # a type that knows a cheaper digest of its content (see ScoredArea)
         digest.update(b"custom" + type(value).__qualname__.encode())
         digest.update(custom(value).encode())
     elif isinstance(value, pd.DataFrame):
-        digest.update(b"frame")
-        digest.update(repr([(str(c), str(t)) for c, t in value.dtypes.items()]).encode())
-        digest.update(pd.util.hash_pandas_object(value, index=True).to_numpy().tobytes())
+        digest.update(b"frame" + frame_digest(value).encode())
     elif isinstance(value, pd.Series):
         digest.update(b"series" + str(value.dtype).encode() + str(value.name).encode())
         digest.update(pd.util.hash_pandas_object(value, index=True).to_numpy().tobytes())

@@ -6,8 +6,34 @@ Prefect reads its settings when first imported, so the CLI calls `configure_pref
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 
-from gridflow.config import Settings
+from pydantic import BaseModel, Field
+
+from gridflow.config import Settings, section
+
+# Prefect refuses a flow-run heartbeat period below 30 s.
+MIN_HEARTBEAT_SECONDS = 30
+
+
+class HeartbeatConfig(BaseModel):
+    """Flow-run heartbeats (env: `GRIDFLOW_HEARTBEAT__<FIELD>`): how often a run says it is alive, and
+    after how many missed beats the server marks it Crashed. The worker and `gridflow deploy` must
+    read the same values."""
+
+    seconds: int = Field(default=60, ge=MIN_HEARTBEAT_SECONDS, description="Seconds between heartbeats.")
+    # 4 x 60 s also spares a run whose process kept Prefect's own 180 s period (not started by gridflow).
+    missed: int = Field(default=4, ge=2, description="Missed heartbeats before a run is marked Crashed.")
+
+    @property
+    def crash_after(self) -> timedelta:
+        """Silence after a heartbeat that marks the run Crashed."""
+        return timedelta(seconds=self.seconds * self.missed)
+
+
+def heartbeat_config() -> HeartbeatConfig:
+    """The heartbeat settings of this process."""
+    return section("heartbeat", HeartbeatConfig)
 
 
 def prefect_environment(settings: Settings, api_url: str) -> dict[str, str]:
@@ -22,6 +48,9 @@ def prefect_environment(settings: Settings, api_url: str) -> dict[str, str]:
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         # The default thread pool has no cap; two cores do not want hundreds of threads.
         "PREFECT_TASKS_RUNNER_THREAD_POOL_MAX_WORKERS": "4",
+        # Runs of the worker's and served processes beat at this period; when the beats stop (kill -9,
+        # reboot, OOM) the crash automation of `gridflow deploy` marks the run Crashed.
+        "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": str(heartbeat_config().seconds),
         "MLFLOW_DISABLE_TELEMETRY": "true",
     }
 

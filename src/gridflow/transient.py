@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gridflow.errors import GridflowError
+from gridflow.errors import GridflowError, SourceUnreachable
 
 _TRANSIENT_NAMES = {
     "OperationalError",  # sqlalchemy: connection lost, database locked
@@ -18,7 +18,9 @@ _TRANSIENT_NAMES = {
 
 
 def is_transient(exc: BaseException | None) -> bool:
-    """True for connection and timeout errors; False for domain errors such as bad input."""
+    """True for connection and timeout errors (`SourceUnreachable` too); False for domain errors such as bad input."""
+    if isinstance(exc, SourceUnreachable):
+        return True
     if exc is None or isinstance(exc, GridflowError):
         return False
     return any(cls.__name__ in _TRANSIENT_NAMES for cls in type(exc).__mro__)

@@ -16,7 +16,8 @@ import typer
 from gridflow.errors import GridflowError
 from gridflow_cli.shell import bootstrap, fail
 
-alerts_app = typer.Typer(no_args_is_help=True, help="Weather alerts: accept an alert pushed to us.")
+alerts_app = typer.Typer(no_args_is_help=True,
+                         help="Weather alerts: poll api.weather.gov, or accept an alert pushed to us.")
 
 
 @alerts_app.command("push")
@@ -50,3 +51,19 @@ def push(
     typer.echo(summary.describe())
     if summary.errors and not summary.seen - len(summary.errors):
         raise typer.Exit(code=1)  # nothing in the file could be read
+
+
+@alerts_app.command("poll")
+def poll(
+    area: Annotated[list[str] | None, typer.Option("--area", help="state or marine area code; repeat")] = None,
+    base_url: Annotated[str | None, typer.Option(help="NWS API base URL (default: api.weather.gov)")] = None,
+):
+    """Poll api.weather.gov once, as the `poll-weather-alerts` deployment does, and announce what is new."""
+    bootstrap()
+    from flows.poll_weather_alerts import poll_weather_alerts
+
+    try:
+        summary = poll_weather_alerts(areas=area, base_url=base_url)
+    except GridflowError as exc:
+        fail(exc)
+    typer.echo(summary.describe())

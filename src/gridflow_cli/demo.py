@@ -10,9 +10,12 @@ the crew staging plans; 7. transformer health served by the scoring API with its
 shadow, and the shadow comparison on measured health indices; 8. a model per zone for two more
 PJM zones, retrained in parallel by the retrain-fleet flow, each through its own gate.
 
-With `gridflow up` running (as `make demo` does), the worker answers the drift and alert events
-through the deployments' triggers, exactly as in production; without it, the demo runs the same
-flows in-process so it still works on its own.
+With `gridflow up` running (as `make demo` does), the demo starts its runs through the deployments on
+the stack's worker, as an operator would, and the worker answers the drift and alert events through
+the deployments' triggers, exactly as in production; without it, the demo runs the same flows
+in-process so it still works on its own. Runs whose settings the demo narrows (the serving step's
+two estimators, the fleet step's shorter history) and the PJM API ingest (the replay's key lives in
+this process only) run in-process either way.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from gridflow.config import Settings
 from gridflow.errors import GridflowError
 from gridflow.provenance import PROJECT_ROOT
 from gridflow_cli.demo_fleet import fleet_scenario
+from gridflow_cli.demo_runs import run_flow
 from gridflow_cli.demo_serving import serving_scenario
 from gridflow_cli.forecast import demo_issue_step
 from gridflow_cli.shell import bootstrap, fail, local_server, print_decision
@@ -59,66 +63,82 @@ def demo(
     from flows.ingest_pjm_load import ingest_pjm_load
     from flows.retrain import retrain as retrain_flow
 
+    on_worker = worker_ready()
     typer.echo(f"gridflow demo · data folder {settings.home}")
+    typer.echo("    runs start through their deployments on the stack's worker, as an operator's would"
+               if on_worker else "    no worker online (`gridflow up`): the demo runs its flows in this process")
     try:
         typer.echo(f"1/8 ingest {file.name} and {WEATHER_SITE} weather ...")
-        summary = ingest_pjm_load(str(file))
+        summary = run_flow(ingest_pjm_load, "pjm-load-file", on_worker=on_worker, path=str(file)).result
         typer.echo(f"    {summary.status}: {summary.rows_read} rows read, {summary.rows_written} written"
                    f" ({summary.reason[:120]})")
-        for line in ingest_demo_weather():
+        for line in ingest_demo_weather(on_worker):
             typer.echo(f"    {line}")
         if sources:
             typer.echo("2/8 ingest the other sources from replayed real-format payloads ...")
-            for line in ingest_other_sources(settings):
+            for line in ingest_other_sources(settings, on_worker):
                 typer.echo(f"    {line}")
         typer.echo("3/8 retrain load_forecast (validate, features, train, backtest, evaluate, gate) ...")
-        state = retrain_flow(model="load_forecast", trigger="demo", return_state=True)
-        result = state.result()
+        retrained = run_flow(retrain_flow, "load-forecast", on_worker=on_worker, model="load_forecast",
+                             trigger="demo")
+        result = retrained.result
         print_decision(result)
         typer.echo(f"4/8 issue the day-ahead forecast for {ISSUE_DAY} (as of 09:00 the day before) ...")
-        demo_issue_step(typer.echo, "PJME", ISSUE_DAY)
+        demo_issue_step(typer.echo, "PJME", ISSUE_DAY, on_worker=on_worker)
         if drift:
             typer.echo("5/8 drift scenario: July 2017 x 1.15 (load growth), re-dated after the data ...")
-            drift_scenario()
+            drift_scenario(on_worker)
         if storm:
             typer.echo("6/8 storm scenario: outage_risk model, a replayed NWS warning over Houston, crew plan ...")
-            seed_and_train(typer.echo)
-            head = storm_scenario(typer.echo)
+            seed_and_train(typer.echo, on_worker)
+            head = storm_scenario(typer.echo, on_worker)
             typer.echo("")
             typer.echo(head or "    no crew plan stored")
         if serving:
             typer.echo("7/8 serving: transformer_health champion and challenger behind the scoring API, in shadow ...")
-            serving_scenario(typer.echo)
+            serving_scenario(typer.echo, on_worker)
         if fleet:
             typer.echo("8/8 fleet: a model per zone for DOM and AEP, retrained in parallel, each through its gate ...")
-            fleet_scenario(typer.echo)
+            fleet_scenario(typer.echo, on_worker)
     except GridflowError as exc:
         fail(exc)
     server = local_server(settings)
-    flow_run_id = state.state_details.flow_run_id
+    flow_run_id = retrained.flow_run_id
     typer.echo("")
     typer.echo(f"Prefect UI : {server.ui_url}/runs/flow-run/{flow_run_id}"
                "  (the stack keeps running: `gridflow status`, stop it with `gridflow down`)")
     typer.echo(f"MLflow UI  : {settings.mlflow_ui_url}/#/experiments/{result.experiment_id}/runs/"
                f"{result.mlflow_run_id}  (started by `gridflow up`; else `gridflow mlflow-ui`)")
+    if on_worker:
+        typer.echo(f"local stack: {stack_footprint(settings)}")
     typer.echo(f"finished in {time.perf_counter() - started:.0f} s")
 
 
-def ingest_demo_weather() -> list[str]:
+def stack_footprint(settings: Settings) -> str:
+    """The local stack's resident memory, per process (children included)."""
+    from deployments.definitions import WORK_POOL
+    from gridflow.services.footprint import describe, resident_bytes
+    from gridflow.services.stack import status
+
+    return describe({row.name: resident_bytes(row.pid) for row in status(settings, pool=WORK_POOL)})
+
+
+def ingest_demo_weather(on_worker: bool) -> list[str]:
     """BWI's GHCN-Daily history, then a replayed NWS vintage and the morning's observations as they
     stood at the demo's issue time (SYNTHETIC values derived from GHCN, real NWS layout)."""
     from flows.ingest_weather import ingest_weather, ingest_weather_history
     from gridflow.replay import ReplayServer
     from gridflow.replay.nws_weather import demo_weather_scenario
 
-    history = ingest_weather_history(str(WEATHER_HISTORY))
+    history = run_flow(ingest_weather_history, "ghcn-file", on_worker=on_worker, path=str(WEATHER_HISTORY)).result
     with ReplayServer() as server:
         demo_weather_scenario(WEATHER_SITE, ISSUE_DAY, ISSUE_DAY).serve(server)
-        live = ingest_weather([WEATHER_SITE], base_url=server.base_url, as_of_utc=ISSUE_AS_OF_UTC)
+        live = run_flow(ingest_weather, "nws-sites", on_worker=on_worker, sites=[WEATHER_SITE],
+                        base_url=server.base_url, as_of_utc=ISSUE_AS_OF_UTC).result
     return [f"GHCN-Daily history: {history.describe()}", f"NWS forecast vintage (replayed): {live.describe()}"]
 
 
-def ingest_other_sources(settings: Settings) -> list[str]:
+def ingest_other_sources(settings: Settings, on_worker: bool) -> list[str]:
     """ERCOT MIS and PJM API against a local replay server, and the shipped meter export."""
     import os
     import shutil
@@ -133,8 +153,10 @@ def ingest_other_sources(settings: Settings) -> list[str]:
     key = os.environ.setdefault("PJM_API_KEY", "offline-demo-key")
     lines = []
     with offline_sources(pjm_api_key=key) as replay:
-        ercot = ingest_ercot(report="actual_load_wz", base_url=replay.ercot_base_url)
+        ercot = run_flow(ingest_ercot, "actual-load", on_worker=on_worker, report="actual_load_wz",
+                         base_url=replay.ercot_base_url).result
         lines.append(f"ERCOT actual load by weather zone: {ercot.describe()}")
+        # In-process: the worker does not hold the replay's key, and a demo should not store one.
         pjm = ingest_pjm(zones=replay.pjm_zones, start=replay.pjm_start, end=replay.pjm_end,
                          base_url=replay.pjm_base_url, requests_per_minute=600)
         lines.append(f"PJM Data Miner 2 hrl_load_metered: {pjm.describe()}")
@@ -143,13 +165,13 @@ def ingest_other_sources(settings: Settings) -> list[str]:
     for export in sorted((PROJECT_ROOT / "data" / "meters").glob("*.csv")):
         if not (dropbox / export.name).exists():
             shutil.copy2(export, dropbox / export.name)
-    meters = ingest_smart_meter(str(dropbox))
+    meters = run_flow(ingest_smart_meter, "meter-dropbox", on_worker=on_worker, folder=str(dropbox)).result
     lines.append(f"smart-meter drop folder: {meters.count('loaded')} loaded, {meters.count('skipped')} skipped, "
                  f"{meters.count('quarantined')} quarantined, {meters.rows_written} rows written")
     return lines
 
 
-def drift_scenario() -> None:
+def drift_scenario(on_worker: bool) -> None:
     """Append a shifted period, run the monitor, and retrain when it decides so."""
     import pandas as pd
 
@@ -168,11 +190,12 @@ def drift_scenario() -> None:
         write_load_observations(conn, shifted_period(load, "2017-07-07", "2017-08-04", 1.15), None)
 
     since = datetime.now(UTC)
-    check = monitor_drift(model="load_forecast", window_days=14)
+    check = run_flow(monitor_drift, "load-forecast", on_worker=on_worker, model="load_forecast",
+                     window_days=14).result
     typer.echo(f"    monitor: {check.action.upper()} - {check.reason}")
     if check.action != "retrain":
         return
-    if worker_ready():
+    if on_worker:
         typer.echo(f"    event {events.DRIFT_DETECTED} emitted; the {RETRAIN_DEPLOYMENT} deployment's "
                    "trigger starts a run on the stack's worker ...")
         run = wait_triggered_run(RETRAIN_DEPLOYMENT, since, timeout=600)
@@ -184,7 +207,7 @@ def drift_scenario() -> None:
     print_decision(retrain_flow(model="load_forecast", trigger=f"drift: {check.reason}"))
 
 
-def seed_and_train(echo: Callable[[str], None]) -> None:
+def seed_and_train(echo: Callable[[str], None], on_worker: bool) -> None:
     """The sample inventory and storm history (once), then outage_risk through the gate."""
     import sqlalchemy as sa
 
@@ -204,14 +227,14 @@ def seed_and_train(echo: Callable[[str], None]) -> None:
             write_storm_outcomes(conn, history)
         echo(f"    seeded {len(inventory):,} Texas assets and {DEMO_STORMS} past storms "
              f"({len(history):,} asset outcomes, {int(history['failed'].sum()):,} failures)")
-    result = retrain(model="outage_risk", trigger="demo")
+    result = run_flow(retrain, "outage-risk", on_worker=on_worker, model="outage_risk", trigger="demo").result
     challenger = result.evaluation.challenger
     echo(f"    outage_risk v{result.version}: PR-AUC {challenger.get('pr_auc', float('nan')):.3f}, "
          f"Brier {challenger.get('brier', float('nan')):.4f} · gate {result.decision.action.upper()}: "
          f"{result.decision.reason[:140]}")
 
 
-def storm_scenario(echo: Callable[[str], None]) -> str | None:
+def storm_scenario(echo: Callable[[str], None], on_worker: bool) -> str | None:
     """Alert -> plan, then its Update -> superseding plan, from a replayed api.weather.gov.
 
     Returns the markdown head of the warning's current plan.
@@ -225,7 +248,6 @@ def storm_scenario(echo: Callable[[str], None]) -> str | None:
     from gridflow.warehouse import alerts
     from gridflow.warehouse.storm import read_plan
 
-    on_stack = worker_ready()
     chain_id = None
     with ReplayServer() as server:
         nws = serve_nws(server, texas_storm_scenario())
@@ -234,10 +256,11 @@ def storm_scenario(echo: Callable[[str], None]) -> str | None:
                 nws.advance()  # the same list again: nothing new to announce
                 nws.advance()
             since = datetime.now(UTC)
-            summary = poll_weather_alerts(base_url=server.base_url)
+            summary = run_flow(poll_weather_alerts, "nws-active", on_worker=on_worker,
+                               base_url=server.base_url).result
             echo(f"    NWS poll ({step}): {_describe_poll(summary)}")
             for alert_id in [c.alert_id for c in summary.changes]:
-                if on_stack:
+                if on_worker:
                     run = wait_triggered_run(STORM_DEPLOYMENT, since)
                     state = run.state.name if run is not None else "not started in time"
                     echo(f"    event -> deployment trigger -> {STORM_DEPLOYMENT} run {run.name if run else ''}: "

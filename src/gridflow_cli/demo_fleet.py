@@ -18,14 +18,20 @@ TRAIN_START = "2012-01-01"
 BACKTEST_FOLDS = "1"
 
 
-def fleet_scenario(echo: Callable[[str], None]) -> None:
-    """Ingest the zones' shipped files, retrain the fleet, print one line per zone."""
+def fleet_scenario(echo: Callable[[str], None], on_worker: bool = False) -> None:
+    """Ingest the zones' shipped files, retrain the fleet, print one line per zone.
+
+    The fleet retrain runs in this process: the demo narrows its history, which a worker's run
+    (reading the worker's settings) would not see.
+    """
     from flows.ingest_pjm_load import ingest_pjm_load
     from flows.retrain_fleet import retrain_fleet
     from gridflow.config import get_settings
+    from gridflow_cli.demo_runs import run_flow
 
     for zone in ZONES:
-        summary = ingest_pjm_load(str(ZONE_FILES / f"{zone}_hourly.csv"))
+        summary = run_flow(ingest_pjm_load, "pjm-load-file", on_worker=on_worker,
+                           path=str(ZONE_FILES / f"{zone}_hourly.csv")).result
         echo(f"    {zone}: {summary.status}, {summary.rows_written} rows written")
     with settings_overridden({"GRIDFLOW_LOAD_FORECAST__TRAIN_START": TRAIN_START,
                               "GRIDFLOW_LOAD_FORECAST__BACKTEST_FOLDS": BACKTEST_FOLDS}):

@@ -26,11 +26,13 @@ MODEL = "transformer_health"
 READINGS = PROJECT_ROOT / "data" / "transformer" / "transformer_health_index.csv"
 
 
-def serving_scenario(echo: Callable[[str], None]) -> None:
+def serving_scenario(echo: Callable[[str], None], on_worker: bool = False) -> None:
     """Ingest the readings, train champion and challenger, serve with a shadow, print the comparison."""
     from flows.ingest_transformers import ingest_transformer_readings
+    from gridflow_cli.demo_runs import run_flow
 
-    summary = ingest_transformer_readings(str(READINGS))
+    summary = run_flow(ingest_transformer_readings, "transformer-file", on_worker=on_worker,
+                       path=str(READINGS)).result
     echo(f"    {summary.status}: {summary.rows_read} transformer readings (DGA and oil tests)")
     challenger = _train_pair(echo)
     if challenger is None:
@@ -57,7 +59,8 @@ def _train_pair(echo: Callable[[str], None]) -> str | None:
     from flows.retrain import retrain
     from gridflow.registry import mlflow_registry as registry
 
-    # The retrain reads its use case's settings from the environment, as a deployment run does.
+    # The retrain reads its use case's settings from the environment, as a deployment run does; the
+    # demo narrows them for its two estimators, so these two runs stay in this process.
     # Two CV repeats (not five) keep the demo short; `gridflow retrain transformer_health` runs all.
     for estimator in ("xgboost", "random_forest"):
         with settings_overridden({"GRIDFLOW_TRANSFORMER_HEALTH__ESTIMATOR": estimator,

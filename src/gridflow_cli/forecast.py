@@ -81,12 +81,18 @@ def show(
         typer.echo(line)
 
 
-def demo_issue_step(echo: Callable[[str], None], zone: str, target_date: date) -> None:
-    """Issue `zone` for `target_date` through the flow and print the run's line and the forecast's
-    head with its interval (the demo's step; the caller has bootstrapped Prefect)."""
+def demo_issue_step(echo: Callable[[str], None], zone: str, target_date: date, *, on_worker: bool = False) -> None:
+    """Issue `zone` for `target_date` through the flow (on the worker's `day-ahead` deployment when
+    `on_worker`) and print the run's line and the forecast's head with its interval."""
+    from flows.issue_load_forecast import issue_load_forecast
     from gridflow.issuing import report
+    from gridflow_cli.demo_runs import run_flow
 
-    result = run_issue([zone], target_date.isoformat())
+    if on_worker:
+        result = run_flow(issue_load_forecast, "day-ahead", on_worker=True, zones=[zone],
+                          for_date=target_date.isoformat()).result
+    else:
+        result = run_issue([zone], target_date.isoformat())
     echo(f"    {result.issued[zone]}")
     rows = read_forecast(zone, target_date)
     peak = max(rows, key=lambda r: r["P50 MW"])

@@ -21,11 +21,11 @@ from gridflow_cli.demo import demo
 from gridflow_cli.fleet import fleet_app
 from gridflow_cli.forecast import forecast_app
 from gridflow_cli.ops import register as register_ops
-from gridflow_cli.shell import bootstrap, fail, local_server, print_decision
+from gridflow_cli.shell import GridflowApp, bootstrap, fail, local_server, print_decision
 from gridflow_cli.storm import storm_app
 from gridflow_cli.stream import stream_app
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+app = GridflowApp(no_args_is_help=True, add_completion=False, help=__doc__)
 ingest_app = typer.Typer(no_args_is_help=True, help="Load source data into the warehouse.")
 server_app = typer.Typer(no_args_is_help=True, help="The local Prefect server of the embedded stack.")
 app.add_typer(ingest_app, name="ingest")
@@ -312,12 +312,11 @@ def server_stop():
 @server_app.command("status")
 def server_status():
     """Say whether the local Prefect server runs and answers."""
-    from gridflow.services import prefect_server
+    from gridflow.services import stack
 
-    server = local_server(get_settings())
-    pid = prefect_server.running_pid(server)
-    healthy = prefect_server.is_healthy(server.api_url)
-    typer.echo(f"pid {pid or '-'} · {'healthy' if healthy else 'not answering'} · {server.ui_url}")
+    row = stack.local_prefect_status(local_server(get_settings()))
+    note = f" · {row.note}" if row.note else ""
+    typer.echo(f"pid {row.pid or '-'} · {'healthy' if row.healthy else 'not answering'} · {row.url}{note}")
 
 
 def main() -> None:

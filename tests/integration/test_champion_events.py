@@ -87,7 +87,8 @@ def test_rolling_back_moves_the_alias_audits_it_and_announces_it(gridflow_env):
             input_example=x.head(3))
         apply_gate_decision(
             warehouse(), GateDecision(promote=True, metric="mape", challenger=slope, champion=None, baseline=None,
-                                      challenger_version=logged.version, champion_version=None, reason="test"),
+                                      challenger_version=logged.version,
+                                      champion_version=versions[-1] if versions else None, reason="test"),
             model_name=model, actor="test", trigger="test", mlflow_run_id=logged.run_id, metrics={})
         versions.append(logged.version)
 

@@ -126,6 +126,21 @@ def test_drift_triggers_a_served_retrain_once(gridflow_env, tmp_path):
         assert run.state.type == StateType.COMPLETED, serve_log()
         assert run.parameters["model"] == "load_forecast"
         assert run.parameters["trigger"] == f"drift: {checked.reason}"
+        assert run.name == "retrain-load_forecast-drift"
+        assert run.state.name in {"Promoted", "Rejected"}
+
+        async def check_artifact():
+            from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+            async with get_client() as client:
+                found = await client.read_artifacts(
+                    artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["drift-check-load-forecast"])))
+            return [a.data for a in found if f"drift_check row {checked.check_id}." in a.data]
+
+        # The check's artifact names the retrain run its event started, with links to both.
+        (markdown,) = asyncio.run(check_artifact())
+        assert f"started the retrain run [{run.name}](" in markdown and f"(id `{run.id}`)" in markdown, markdown
+        assert f"`{checked.event_id}`](" in markdown  # the event's page in the UI
 
         with warehouse().connect() as conn:
             audit = conn.execute(sa.text(

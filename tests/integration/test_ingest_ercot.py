@@ -273,3 +273,97 @@ def test_dam_spp_from_the_real_html_listing_with_a_point_filter(fast_ercot):
                                      "ORDER BY interval_start_utc LIMIT 1")).one()
     assert [tuple(r) for r in rows] == [("ERCOT_DAM", "AEEC", 48), ("ERCOT_DAM", "HB_HOUSTON", 48)]
     assert str(first[0]).startswith("2026-07-28 05:00") and first[1]  # local midnight CDT
+
+
+def zeros_zip(member: str, size: int, declare: int | None = None) -> bytes:
+    """A ZIP bomb: `size` zero bytes deflated (~1000:1), written in 1 MB chunks; `declare` rewrites the
+    member's uncompressed size in its local header and the central directory (a lying header)."""
+    import io
+    import struct
+    import zipfile
+
+    buffer = io.BytesIO()
+    block = bytes(1 << 20)
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive, archive.open(member, "w") as handle:
+        for _ in range(size // len(block)):
+            handle.write(block)
+    body = bytearray(buffer.getvalue())
+    if declare is not None:
+        struct.pack_into("<I", body, body.index(b"PK\x03\x04") + 22, declare)
+        struct.pack_into("<I", body, body.index(b"PK\x01\x02") + 24, declare)
+    return bytes(body)
+
+
+def test_zip_bombs_are_quarantined_once_and_never_fetched_again(fast_ercot):
+    """A member declaring ~420 MB (under the old 500 MB cap) and one whose header under-declares its
+    420 MB: each is quarantined with its reason, nothing reaches the warehouse, the next run skips them."""
+    from pathlib import Path
+
+    from flows.ingest_ercot import ingest_ercot
+
+    mb = 1024 * 1024
+    member = "cdr.00013101.0000000000000000.20231019.055000.ACTUALSYSLOADWZNP6345.csv"
+    declared_bomb = zeros_zip(member, 420 * mb)
+    lying_bomb = zeros_zip(member, 420 * mb, declare=mb)
+    assert len(declared_bomb) < mb and len(lying_bomb) < mb  # what the server sends
+    valid = load_doc("901", datetime(2023, 10, 20))
+    docs = [load_doc("902", datetime(2023, 10, 18), body=declared_bomb),
+            load_doc("903", datetime(2023, 10, 19), body=lying_bomb), valid]
+
+    with ReplayServer() as server:
+        serve_mis(server, 13101, [valid])
+        ingest_ercot(REPORT, base_url=server.base_url)
+    alone = snapshot()
+    assert len(alone) == 216 and len(ledger_rows()) == 1
+
+    with ReplayServer() as server:
+        serve_mis(server, 13101, docs)
+        first = ingest_ercot(REPORT, base_url=server.base_url)  # no exception: quarantine is an outcome
+        assert {o.item: o.status for o in first.outcomes} == {"902": "quarantined", "903": "quarantined"}
+        assert snapshot() == alone  # the warehouse holds exactly what the valid document wrote
+        ledger = {r["details"]["doc_id"]: r for r in ledger_rows() if r["status"] == "quarantined"}
+        assert f"declares {420 * mb} uncompressed bytes, above the cap of {64 * mb}" in ledger["902"]["reason"]
+        assert "CRC-32 mismatch in ZIP member" in ledger["903"]["reason"]
+        assert "declares fewer bytes than it holds" in ledger["903"]["reason"]
+        for doc_id, body in (("902", declared_bomb), ("903", lying_bomb)):
+            kept = Path(ledger[doc_id]["details"]["kept_at"])
+            assert kept.read_bytes() == body  # the operator can inspect what was sent
+        with warehouse_conn() as conn:
+            recorded = {r[0] for r in conn.execute(sa.text("SELECT doc_id FROM source_document"))}
+        assert recorded == {"901", "902", "903"}
+
+        again = ingest_ercot(REPORT, base_url=server.base_url)
+        downloads = [r.query for r in server.requests if r.path.endswith("mirDownload")]
+    assert again.outcomes == [] and again.totals["already_seen"] == 3
+    assert sorted(q["doclookupId"] for q in downloads) == ["902", "903"]  # each bomb fetched once, ever
+    assert snapshot() == alone
+
+
+def warehouse_conn():
+    from tasks.common import warehouse
+
+    return warehouse().connect()
+
+
+def test_a_download_over_the_cap_is_quarantined_once_and_never_fetched_again(fast_ercot, monkeypatch):
+    import os
+    from pathlib import Path
+
+    from flows.ingest_ercot import ingest_ercot
+    from gridflow.config import reset_settings
+
+    monkeypatch.setenv("GRIDFLOW_ERCOT__MAX_ZIP_BYTES", "100000")
+    reset_settings()
+    huge = load_doc("911", datetime(2023, 10, 21), body=b"PK\x03\x04" + os.urandom(200_000))
+    with ReplayServer() as server:
+        serve_mis(server, 13101, [huge])
+        first = ingest_ercot(REPORT, base_url=server.base_url)  # an outcome, not a failed run
+        again = ingest_ercot(REPORT, base_url=server.base_url)
+        downloads = [r for r in server.requests if r.path.endswith("mirDownload")]
+    (outcome,) = first.outcomes
+    assert outcome.status == "quarantined" and "above the cap of 100000" in outcome.reason
+    (row,) = ledger_rows()
+    assert row["status"] == "quarantined" and "above the cap of 100000" in row["reason"]
+    assert "refused at the download cap and not kept" in Path(row["details"]["kept_at"]).read_text()
+    assert again.outcomes == [] and len(downloads) == 1
+    assert snapshot() == []

@@ -129,3 +129,52 @@ def test_a_file_gone_before_its_turn_stops_the_run_there(warehouse_url, tmp_path
     # As one file after the other: the first is loaded, nothing after the missing one is touched.
     assert len(snapshot(warehouse())) == 1000
     assert [r[1] for r in ledger_rows(warehouse())] == ["loaded"]
+
+
+def test_text_readings_and_timestamp_layouts_through_the_flow(warehouse_url, tmp_path):
+    """Text in a reading column quarantines the file naming line and value (not "row_count observed 0");
+    a two-column export in MM/DD/YY HH:MM local time loads across the fall-back hour; a day-first one
+    is quarantined naming the accepted layouts."""
+    from flows.ingest_smart_meter import ingest_smart_meter
+    from tasks.common import warehouse
+
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    smt = (FIX / "smt_interval_15min_IntervalData_dst_days_excerpt_esiid_masked.csv").read_bytes()
+    lines = smt.split(b"\n")
+    (drop / "a_smt_good.csv").write_bytes(smt)
+    lines_na = list(lines)
+    lines_na[3] = lines_na[3].replace(b",.144,", b",n/a,")
+    (drop / "b_smt_na.csv").write_bytes(b"\n".join(lines_na))
+    all_text = [lines[0], *(b",".join([*r.split(b",")[:5], b"N/A", *r.split(b",")[6:]]) for r in lines[1:] if r)]
+    (drop / "c_smt_all_text.csv").write_bytes(b"\n".join(all_text) + b"\n")
+    # Central wall clock, month first, two-digit year, unpadded: 00:00 CDT .. 01:45 CST on 11/03/2024.
+    stamps = ["11/3/24 0:00", "11/3/24 0:30", "11/3/24 1:00", "11/3/24 1:30", "11/3/24 1:00", "11/3/24 1:30"]
+    (drop / "d_simple_us.csv").write_text("timestamp,kWh\n" + "".join(f"{t},0.{i + 1}\n" for i, t in enumerate(stamps)))
+    (drop / "e_simple_day_first.csv").write_text("timestamp,kWh\n03/11/2024 00:00,0.1\n13/11/2024 00:30,0.2\n")
+
+    report = ingest_smart_meter(str(drop))
+    status = {Path(o.item).name: (o.status, o.reason) for o in report.outcomes}
+    assert {name: s for name, (s, _) in status.items()} == {
+        "a_smt_good.csv": "loaded", "b_smt_na.csv": "quarantined", "c_smt_all_text.csv": "quarantined",
+        "d_simple_us.csv": "loaded", "e_simple_day_first.csv": "quarantined"}
+    assert "line 4: USAGE_KWH 'n/a' is not a number of kWh" in status["b_smt_na.csv"][1]
+    assert "line 2, 3, 4, 5, 6 (and 29 more): USAGE_KWH 'N/A' is not a number" in status["c_smt_all_text.csv"][1]
+    assert "row_count" not in status["c_smt_all_text.csv"][1]
+    assert ("line 3: timestamp '13/11/2024 00:30' has month 13: day-first dates (DD/MM) are not accepted"
+            in status["e_simple_day_first.csv"][1])
+    assert "accepted layouts: ISO 8601" in status["e_simple_day_first.csv"][1]
+    quarantined = {r[0]: r[2] for r in ledger_rows(warehouse()) if r[1] == "quarantined"}
+    assert len(quarantined) == 3 and all("line " in reason for reason in quarantined.values())
+    for name in ("b_smt_na.csv", "c_smt_all_text.csv", "e_simple_day_first.csv"):
+        assert not (drop / name).exists()  # moved aside: the next scan does not see them
+
+    with warehouse().connect() as conn:
+        us = conn.execute(sa.text("SELECT interval_start_utc, is_dst, kwh FROM meter_interval "
+                                  "WHERE meter_id = 'd_simple_us' ORDER BY interval_start_utc")).all()
+    utc = [pd.Timestamp(r[0]).tz_localize(None) if pd.Timestamp(r[0]).tzinfo is None
+           else pd.Timestamp(r[0]).tz_convert("UTC").tz_localize(None) for r in us]
+    assert [str(t) for t in utc] == ["2024-11-03 05:00:00", "2024-11-03 05:30:00", "2024-11-03 06:00:00",
+                                     "2024-11-03 06:30:00", "2024-11-03 07:00:00", "2024-11-03 07:30:00"]
+    assert [bool(r[1]) for r in us] == [True, True, True, True, False, False]
+    assert [r[2] for r in us] == [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]

@@ -118,9 +118,13 @@ def test_operator_approves_then_rejects_through_the_api(approval_env, tmp_path):
 
 
 def test_no_answer_in_time_keeps_the_champion(approval_env, monkeypatch, tmp_path):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.objects import StateType
+
     from flows.ingest_pjm_load import ingest_pjm_load
     from flows.retrain import retrain
     from gridflow.config import reset_settings
+    from gridflow.registry import mlflow_registry as registry
 
     # Not a second or two: the server fails a run whose pause expired, and a slow answer to the
     # pause request itself must not be mistaken for that.
@@ -128,9 +132,22 @@ def test_no_answer_in_time_keeps_the_champion(approval_env, monkeypatch, tmp_pat
     reset_settings()
     ingest_pjm_load(str(write_pjme_excerpt(tmp_path / "pjme.csv", "2013-01-01", "2016-01-01")))
 
-    result = retrain("load_forecast", trigger="test: approval timeout")
+    state = retrain("load_forecast", trigger="test: approval timeout", return_state=True)
+    result = state.result()
 
     assert result.decision.action == "reject"
     assert "no operator approved it in time" in result.decision.reason
     (action, actor, version, _), = _audit()
     assert (action, actor, version) == ("reject", "nobody", "1")
+
+    # The run itself: it paused for the operator, then ended as a completed run that kept the
+    # champion (its state's type, not its name: the name says the decision).
+    async def history():
+        async with get_client() as client:
+            run = await client.read_flow_run(state.state_details.flow_run_id)
+            return run, await client.read_flow_run_states(run.id)
+
+    run, states = asyncio.run(history())
+    assert state.type == StateType.COMPLETED and run.state.type == StateType.COMPLETED, run.state
+    assert StateType.PAUSED in [s.type for s in states], [s.name for s in states]
+    assert registry.alias_version("load_forecast", registry.CHAMPION) is None

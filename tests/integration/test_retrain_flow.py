@@ -75,7 +75,8 @@ def test_ingest_then_retrain_promotes_then_keeps_champion(gridflow_env, tmp_path
     import mlflow
 
     logged = {a.path for a in mlflow.MlflowClient().list_artifacts(result.mlflow_run_id, "plots")}
-    assert logged == {"plots/PJME_forecast_vs_actual.png", "plots/PJME_error_by_hour.png"}
+    assert logged == {"plots/PJME_forecast_vs_actual.png", "plots/PJME_error_by_hour.png",
+                      "plots/PJME_error_by_month.png", "plots/feature_importance.png"}
 
     run_ids = [state.state_details.flow_run_id, second_state.state_details.flow_run_id]
 

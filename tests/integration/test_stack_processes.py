@@ -30,6 +30,7 @@ import sqlalchemy as sa
 import yaml
 
 from gridflow.provenance import PROJECT_ROOT
+from gridflow.services import mlflow_server
 from tests.conftest import POSTGRES_URL, free_port, wait_final, write_pjme_excerpt
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
@@ -177,7 +178,7 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
             [sys.executable, "-m", *compose_command("mlflow", {
                 "--host": "127.0.0.1", "--port": str(mlflow_port), "--workers": "1",
                 "--artifacts-destination": str(artifacts)})],
-            {**base, "MLFLOW_BACKEND_STORE_URI": mlflow_store, "MLFLOW_DISABLE_TELEMETRY": "true"}, logs, root))
+            {**base, **mlflow_server.SERVER_ENVIRONMENT, "MLFLOW_BACKEND_STORE_URI": mlflow_store}, logs, root))
         api_url = f"http://127.0.0.1:{prefect_port}/api"
         mlflow_url = f"http://127.0.0.1:{mlflow_port}"
         servers = {"prefect-server": prefect, "mlflow": mlflow}
@@ -248,14 +249,14 @@ async def registered(client) -> tuple[dict[str, tuple], dict[str, str]]:
 
 
 def test_the_worker_registered_everything_and_a_second_deploy_changes_nothing(stack):
-    from deployments.automations import FAILURE_AUTOMATION
+    from deployments.automations import CRASH_AUTOMATION, FAILURE_AUTOMATION
     from deployments.definitions import WORK_POOL, all_deployments, work_queue_for
 
     defined = all_deployments()
     deployments, automations = on(stack, registered)
     assert {name: (pool, queue) for name, (_, pool, queue) in deployments.items()} == {
         f"{d.flow_name}/{d.name}": (WORK_POOL, work_queue_for(d)) for d in defined}
-    assert set(automations) == {t.name for d in defined for t in d.triggers} | {FAILURE_AUTOMATION}
+    assert set(automations) == {t.name for d in defined for t in d.triggers} | {FAILURE_AUTOMATION, CRASH_AUTOMATION}
     assert "created" in stack.log("worker")
 
     again = gridflow_cli(stack, "deploy")

@@ -1,11 +1,19 @@
 """Every shipped deployment builds, with the schedule, trigger, queue and concurrency limit the
-operators rely on, and the failure notification watches the right runs."""
+operators rely on; the failure notification and crash detection watch the right runs, and every
+automation says what it reacts to."""
 
 from __future__ import annotations
 
 from uuid import uuid4
 
-from deployments.automations import FAILURE_AUTOMATION, FAILURE_EVENTS, failure_notification
+from deployments.automations import (
+    CRASH_AUTOMATION,
+    FAILURE_AUTOMATION,
+    FAILURE_EVENTS,
+    HEARTBEAT_EVENT,
+    crash_on_missed_heartbeats,
+    failure_notification,
+)
 from deployments.definitions import (
     DEFAULT_QUEUE,
     NOTIFY_DEPLOYMENT,
@@ -161,3 +169,74 @@ def test_failure_notification_watches_every_deployment_but_the_notifier():
     (action,) = automation.actions
     assert action.type == "run-deployment" and action.deployment_id == notifier
     assert set(action.parameters) == {"flow_run_id", "state_name"}
+
+
+def every_automation():
+    """Every automation `gridflow deploy` registers: the deployments' triggers and the failure ones."""
+    from deployments.automations import failure_automations
+    from gridflow.services.deploy import trigger_automations
+
+    ids = {f"{d.flow_name}/{d.name}": uuid4() for d in DEPLOYMENTS}
+    return [*(a for d in DEPLOYMENTS for a in trigger_automations(d, ids[f"{d.flow_name}/{d.name}"])),
+            *failure_automations(ids)]
+
+
+def test_every_automation_says_which_event_of_which_resource_it_reacts_to():
+    automations = every_automation()
+    assert {a.name for a in automations} >= {
+        "retrain-load-forecast-on-drift", "storm-response-on-alert", "plan-inspection-on-degraded",
+        FAILURE_AUTOMATION, CRASH_AUTOMATION}
+    for automation in automations:
+        trigger = automation.trigger
+        assert automation.description, automation.name
+        assert any(event in automation.description for event in trigger.expect | trigger.after), automation.name
+        (resource,) = [trigger.match.model_dump()["prefect.resource.id"]]
+        assert resource in automation.description, (automation.name, resource)
+
+
+def test_a_run_whose_heartbeats_stop_is_marked_crashed():
+    from datetime import timedelta
+
+    automation = crash_on_missed_heartbeats(["retrain", "ingest-pjm-load", "retrain"], timedelta(seconds=90))
+    trigger = automation.trigger
+    assert automation.name == CRASH_AUTOMATION
+    assert trigger.posture == "Proactive" and trigger.threshold == 1 and trigger.within == timedelta(seconds=90)
+    assert trigger.after == {HEARTBEAT_EVENT}
+    # Another beat or any final state closes the watch (also the named decisions); one watch per flow run.
+    assert trigger.expect == {HEARTBEAT_EVENT} | FAILURE_EVENTS | {
+        f"prefect.flow-run.{name}" for name in ("Completed", "Cancelled", "Promoted", "Kept", "Rejected", "Retrain",
+                                                 "Warn", "OK")}
+    assert trigger.for_each == {"prefect.resource.id"}
+    assert trigger.match.model_dump()["prefect.resource.id"] == "prefect.flow-run.*"
+    # Runs of gridflow's flows by name: from a deployment or from the CLI alike.
+    assert trigger.match_related.model_dump() == {
+        "prefect.resource.role": "flow", "prefect.resource.name": ["ingest-pjm-load", "retrain"]}
+    (action,) = automation.actions
+    assert action.type == "change-flow-run-state" and action.state == "CRASHED"
+    assert "No heartbeat for 90 s" in action.message
+    # Its Crashed event is one the failure notification reacts to.
+    assert "prefect.flow-run.Crashed" in FAILURE_EVENTS
+
+
+def test_deploy_registers_crash_detection_with_the_configured_heartbeat(monkeypatch):
+    from datetime import timedelta
+
+    from deployments.automations import failure_automations
+    from gridflow.config import reset_settings
+
+    notifier, other = uuid4(), uuid4()
+    monkeypatch.setenv("GRIDFLOW_HEARTBEAT__SECONDS", "45")
+    monkeypatch.setenv("GRIDFLOW_HEARTBEAT__MISSED", "4")
+    reset_settings()
+    try:
+        crash, notify = failure_automations({NOTIFY_DEPLOYMENT: notifier, "ingest-pjm-load/pjm-load-file": other})
+        (partial,) = failure_automations({"ingest-pjm-load/pjm-load-file": other})
+    finally:
+        monkeypatch.undo()
+        reset_settings()
+    assert crash.name == CRASH_AUTOMATION and crash.trigger.within == timedelta(seconds=180)
+    assert notify.name == FAILURE_AUTOMATION
+    # The notifier's own runs are watched for crashes too (they just notify nobody).
+    assert crash.trigger.match_related.model_dump()["prefect.resource.name"] == ["ingest-pjm-load", "notify-failure"]
+    assert partial.name == CRASH_AUTOMATION  # no notifier deployed: crash detection alone
+    assert failure_automations({}) == []

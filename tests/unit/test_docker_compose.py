@@ -106,6 +106,14 @@ def test_mlflow_on_postgres_with_an_artifact_volume():
     assert "mlflow:5000" in environment("mlflow")["MLFLOW_SERVER_ALLOWED_HOSTS"].split(",")
 
 
+def test_mlflow_runs_as_the_local_stack_does_without_its_job_runner():
+    from gridflow.services.mlflow_server import SERVER_ENVIRONMENT
+
+    # The job runner's seven processes are most of the stack's memory; the local stack turns it off too.
+    assert SERVER_ENVIRONMENT["MLFLOW_SERVER_ENABLE_JOB_EXECUTION"] == "false"
+    assert SERVER_ENVIRONMENT.items() <= environment("mlflow").items()
+
+
 def test_worker_is_built_from_the_project_and_registers_the_deployments_on_start():
     worker = SERVICES["worker"]
     assert worker["build"] == "."

@@ -56,3 +56,14 @@ def test_a_type_with_its_own_digest_is_fingerprinted_by_it():
 
     assert fingerprint(Cheap(1)) == fingerprint(Cheap(1)) != fingerprint(Cheap(2))
     assert fingerprint({"a": Cheap(1)}) != fingerprint({"a": 1})
+
+
+def test_a_remembered_digest_is_reused_until_the_frame_changes_shape():
+    from gridflow.fingerprint import frame_digest, remember_frame_digest
+
+    base = frame([1.0, 2.0, 3.0])
+    remember_frame_digest(base, "remembered")
+    assert frame_digest(base) == "remembered"
+    assert frame_digest(base.copy()) != "remembered"  # another object: hashed
+    base["c"] = 1
+    assert frame_digest(base) != "remembered"

@@ -5,8 +5,8 @@ No authentication is needed for public MIS reports. Endpoints (docs/data-formats
 reportTypeId=<id>`` (older HTML list, the fallback) and ``/misdownload/servlets/mirDownload?
 doclookupId=<DocID>``. 429 and 5xx answers are retried a bounded number of times with exponential
 backoff that honours ``Retry-After``; every other 4xx fails at once, naming status and URL.
-Connection errors are retried the same way and then re-raised unchanged, so the task layer can
-still recognise them as transient.
+Connection errors are retried the same way and then raise `SourceUnreachable` naming the endpoint,
+which the task layer still retries as transient.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ DEFAULT_BASE_URL = "https://www.ercot.com"
 JSON_LISTING_PATH = "/misapp/servlets/IceDocListJsonWS"
 HTML_LISTING_PATH = "/misapp/GetReports.do"
 DOWNLOAD_PATH = "/misdownload/servlets/mirDownload"
+SERVICE = "ERCOT MIS"
 
 
 def _version() -> str:
@@ -103,7 +104,7 @@ class ErcotMISClient:
     def _get(self, path: str, params: dict[str, str], cap: int | None = None) -> httpx.Response:
         url = str(self._http.build_request("GET", path, params=params).url)
         return send_with_retry(lambda: self._fetch(path, params, cap, url), self.retry, self._wait,
-                               error=http_errors("ERCOT", url, hint=_hint))
+                               error=http_errors("ERCOT", url, hint=_hint), service=SERVICE)
 
     def _fetch(self, path: str, params: dict[str, str], cap: int | None, url: str) -> httpx.Response:
         with self._http.stream("GET", path, params=params) as response:

@@ -1,7 +1,10 @@
-"""Retry rules shared by every outside-service client: bounded backoff, `Retry-After`, one error type."""
+"""Retry rules shared by every outside-service client: bounded backoff, `Retry-After`, one error
+type for answers (`HttpError`) and one for a service that cannot be reached (`SourceUnreachable`)."""
 
 from __future__ import annotations
 
+import socket
+import ssl
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -10,7 +13,7 @@ from enum import Enum
 
 import httpx
 
-from gridflow.errors import GridflowError
+from gridflow.errors import GridflowError, SourceUnreachable
 
 # Statuses that may succeed when asked again; every other 4xx is a mistake that will not change.
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -117,13 +120,15 @@ def send_with_retry(
     before_attempt: Callable[[], None] | None = None,
     retryable: Collection[int] = RETRYABLE_STATUSES,
     retry_transport_errors: bool = True,
+    service: str = "the remote service",
 ) -> httpx.Response:
     """One request through `send`, retried on `retryable` statuses (and transport errors) with backoff
     or the server's Retry-After; any other status >= 400 raises `error(failure)` at once.
 
-    Returns the first response < 400. `before_attempt` runs before every try (a rate limiter);
-    transport errors are re-raised unchanged after the last attempt so callers still see them as
-    transient.
+    Returns the first response < 400. `before_attempt` runs before every try (a rate limiter). A
+    transport error (refused, DNS, TLS, timeout) still failing after the last attempt (or at once
+    without `retry_transport_errors`) raises `SourceUnreachable` naming `service` and the endpoint;
+    the task layer still retries it as transient.
     """
     attempt = 0
     while True:
@@ -132,9 +137,9 @@ def send_with_retry(
             before_attempt()
         try:
             response = send()
-        except httpx.TransportError:
+        except httpx.TransportError as exc:
             if not retry_transport_errors or attempt >= policy.max_attempts:
-                raise
+                raise unreachable(service, exc, attempt) from exc
             wait(policy.backoff(attempt))
             continue
         status = response.status_code
@@ -148,3 +153,56 @@ def send_with_retry(
         if delay is not None and delay > policy.max_retry_after_seconds:
             raise error(Failure(Outcome.RETRY_AFTER_TOO_LONG, response, attempt, policy, delay))
         wait(policy.backoff(attempt) if delay is None else delay)
+
+
+def endpoint(url: httpx.URL | str) -> str:
+    """``scheme://host:port/path`` of `url`: no credentials, query or fragment (they may hold secrets)."""
+    parsed = httpx.URL(str(url))
+    port = parsed.port or {"http": 80, "https": 443}.get(parsed.scheme)
+    host = f"[{parsed.host}]" if ":" in parsed.host else parsed.host
+    return f"{parsed.scheme}://{host}{f':{port}' if port else ''}{parsed.path}"
+
+
+def transport_reason(exc: BaseException) -> str:
+    """What a transport error means in words: refused, name not resolved, TLS failed, timed out."""
+    if isinstance(exc, httpx.TimeoutException):
+        phase = type(exc).__name__.removesuffix("Timeout").lower() or "request"
+        return f"no answer in time ({phase} timeout)"
+    for cause in _causes(exc):
+        if isinstance(cause, socket.gaierror):
+            return f"host name not resolved (DNS: {_strip_errno(cause)})"
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return f"TLS certificate not accepted ({cause.verify_message or _strip_errno(cause)})"
+        if isinstance(cause, ssl.SSLError):
+            return f"TLS handshake failed ({getattr(cause, 'reason', None) or _strip_errno(cause)})"
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused (nothing listens on that port)"
+        if isinstance(cause, ConnectionResetError):
+            return "connection reset by the server"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return "the server closed the connection without a complete answer"
+    return f"{type(exc).__name__}: {_strip_errno(exc)}"
+
+
+def unreachable(service: str, exc: httpx.TransportError, attempts: int) -> SourceUnreachable:
+    """The `SourceUnreachable` for a transport error of `service`, naming the endpoint it asked."""
+    try:
+        where = endpoint(exc.request.url)
+    except RuntimeError:  # an error raised without its request: nothing safe to name but the service
+        where = "(unknown endpoint)"
+    return SourceUnreachable(service, where, transport_reason(exc), attempts)
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    # httpx wraps httpcore's error, which wraps the socket's: the root says what happened.
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def _strip_errno(exc: BaseException) -> str:
+    text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return " ".join(text.split()) or type(exc).__name__

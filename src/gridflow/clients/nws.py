@@ -6,7 +6,7 @@ are conditional: the previous answer's ``ETag`` / ``Last-Modified`` go back as `
 ``If-Modified-Since``, and 304 comes back as "not modified" without a body. 429 and 5xx are
 retried a bounded number of times, honouring ``Retry-After``; every other 4xx fails at once
 naming status, URL and the API's own ``detail``. Connection errors are retried the same way and
-then re-raised unchanged, so the task layer still sees them as transient.
+then raise `SourceUnreachable` naming the endpoint, which the task layer still retries as transient.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from gridflow.errors import ConfigError
 DEFAULT_BASE_URL = "https://api.weather.gov"
 ACTIVE_ALERTS_PATH = "/alerts/active"
 GEOJSON = "application/geo+json"
+SERVICE = "NWS API"
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,8 @@ class NwsClient:
     def _get(self, path: str, params: dict[str, str], headers: dict[str, str]) -> httpx.Response:
         url = str(self._http.build_request("GET", path, params=params).url)
         return send_with_retry(lambda: self._http.get(path, params=params, headers=headers), self.retry, self._wait,
-                               error=http_errors("api.weather.gov", url, detail=_detail, hint=_hint))
+                               error=http_errors("api.weather.gov", url, detail=_detail, hint=_hint),
+                               service=SERVICE)
 
     def _wait(self, seconds: float) -> None:
         self.waits.append(seconds)

@@ -2,7 +2,8 @@
 
 Every request sends the configured User-Agent (the API answers 403 without one) and
 ``Accept: application/geo+json``; 429 and 5xx (and connection errors) are retried per
-`RetryPolicy`, honouring ``Retry-After``; a failure raises one-line `HttpError` naming the endpoint.
+`RetryPolicy`, honouring ``Retry-After``; a failure raises a one-line `HttpError` (an answer) or
+`SourceUnreachable` (no answer: refused, DNS, TLS, timeout) naming the endpoint.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import UTC, datetime
 import httpx
 
 from gridflow.clients.http_retry import HttpError, RetryPolicy, http_errors, send_with_retry
-from gridflow.clients.nws import DEFAULT_BASE_URL, GEOJSON, _detail
+from gridflow.clients.nws import DEFAULT_BASE_URL, GEOJSON, SERVICE, _detail
 from gridflow.errors import ConfigError
 
 __all__ = ["DEFAULT_BASE_URL", "Fetched", "HttpError", "NwsWeatherClient", "points_path"]
@@ -82,7 +83,8 @@ class NwsWeatherClient:
     def _get(self, path: str, params: dict[str, str] | None = None) -> Fetched:
         url = str(self._http.build_request("GET", path, params=params).url)
         response = send_with_retry(lambda: self._http.get(path, params=params), self.retry, self._wait,
-                                   error=http_errors("api.weather.gov", url, detail=_detail, hint=_hint))
+                                   error=http_errors("api.weather.gov", url, detail=_detail, hint=_hint),
+                                   service=SERVICE)
         return Fetched(url, response.content, datetime.now(UTC))
 
     def _wait(self, seconds: float) -> None:

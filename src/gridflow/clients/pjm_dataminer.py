@@ -9,7 +9,9 @@ What it handles, so callers do not have to:
 * its own rate limiter (default 6 requests per minute, the non-member budget);
 * retries of 429 and 5xx with exponential backoff that honours ``Retry-After``
   (`gridflow.clients.http_retry`); 400/401/403/404 are never retried and raise an error naming the
-  status, the feed and the API's message.
+  status, the feed and the API's message;
+* a connection that fails (refused, DNS, TLS, timeout) raises `SourceUnreachable` naming the
+  endpoint (no query, no key) at once: the task layer retries it as transient.
 
 Times given to `fetch` are naive Eastern Prevailing Time wall clocks, as the API's
 ``datetime_beginning_ept`` filter expects; ranges are half-open ``[start, end)``.
@@ -42,6 +44,7 @@ ARCHIVED_FEEDS = frozenset({"da_hrl_lmps", "rt_hrl_lmps", "rt_fivemin_hrl_lmps"}
 # Every 5xx may pass, not only the usual gateway ones: PJM's front door answers a variety of them.
 RETRYABLE_STATUSES = frozenset({429, *range(500, 600)})
 DEFAULT_REQUESTS_PER_MINUTE = 6.0
+SERVICE = "PJM Data Miner API"
 
 _log = logging.getLogger("gridflow.clients.pjm")
 _FILTER_FORMAT = "%m/%d/%Y %H:%M"
@@ -176,7 +179,7 @@ class PJMDataMinerClient:
         self._before_request = before_request
         self.requests_sent = 0
         self._http = httpx.Client(
-            timeout=timeout_seconds,
+            timeout=httpx.Timeout(timeout_seconds, connect=min(timeout_seconds, 10.0)),
             headers={KEY_HEADER: api_key, "Accept": "application/json"},
             follow_redirects=False,
         )
@@ -285,7 +288,7 @@ class PJMDataMinerClient:
         # Transport errors are not retried here: the task layer retries them as transient.
         response = send_with_retry(send, self.retry, wait, error=lambda failure: self._error(feed, url, failure),
                                    before_attempt=self._before_attempt, retryable=RETRYABLE_STATUSES,
-                                   retry_transport_errors=False)
+                                   retry_transport_errors=False, service=SERVICE)
         if response.status_code != 200:
             raise _client_error(response.status_code, feed, url, self._messages(response), attempt)
         try:

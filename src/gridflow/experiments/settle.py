@@ -33,9 +33,9 @@ def settle_ab_decision(engine: Engine, model: str, decision: GateDecision, compa
         trigger=TRIGGER, mlflow_run_id=comparison.challenger_run_id, metrics=metrics,
     )
     events.emit(events.Event(
-        event=events.MODEL_PROMOTED if decision.promote else events.PROMOTION_REJECTED,
+        event=events.MODEL_PROMOTED if move.action == "promote" else events.PROMOTION_REJECTED,
         resource=events.resource(events.model_resource(model)),
-        payload={"version": decision.challenger_version, "reason": decision.reason, "audit_id": move.audit_id,
+        payload={"version": decision.challenger_version, "reason": move.reason, "audit_id": move.audit_id,
                  "trigger": TRIGGER},
     ))
     return move

@@ -33,18 +33,19 @@ def seed_zone_models(engine: Engine, use_case: str, zones: list[str], *, actor: 
     seeds = []
     for zone in zones:
         model = zone_model_name(use_case, zone)
-        existing = registry.alias_version(model, registry.CHAMPION)
-        if existing is not None:
-            seeds.append(ZoneSeed(model, existing.version, None, None))
-            continue
-        if source is None:
-            raise RegistryError(f"{use_case} has no champion to copy to {model}: train the zones with "
-                                f"`gridflow fleet retrain {use_case}` instead")
-        version = registry.copy_version(use_case, source.version, model)
-        registry.set_alias(model, registry.CHAMPION, version)
-        reason = f"migrated to a model per zone: copy of {use_case} v{source.version}, which served {zone}"
-        registry.tag_version(model, version, {"gridflow.copied_from": f"{use_case}@{source.version}"})
-        with engine.begin() as conn:
+        # Under the zone's champion lock: a fleet retrain promoting meanwhile is not overwritten.
+        with audit.champion_lock(engine, model) as conn:
+            existing = registry.alias_version(model, registry.CHAMPION)
+            if existing is not None:
+                seeds.append(ZoneSeed(model, existing.version, None, None))
+                continue
+            if source is None:
+                raise RegistryError(f"{use_case} has no champion to copy to {model}: train the zones with "
+                                    f"`gridflow fleet retrain {use_case}` instead")
+            version = registry.copy_version(use_case, source.version, model)
+            registry.set_alias(model, registry.CHAMPION, version)
+            reason = f"migrated to a model per zone: copy of {use_case} v{source.version}, which served {zone}"
+            registry.tag_version(model, version, {"gridflow.copied_from": f"{use_case}@{source.version}"})
             audit_id = audit.record_decision(
                 conn, model_name=model, action="promote", from_version=None, to_version=version, actor=actor,
                 reason=reason, metrics={"copied_from": {"model": use_case, "version": source.version,

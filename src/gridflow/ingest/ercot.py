@@ -2,8 +2,8 @@
 
 A document that loads is one transaction holding its rows, its ledger entry and its
 `source_document` row (`load_batch`): a crash between documents loses nothing, and a document is
-never loaded twice. Quarantine (bad ZIP, bad CSV, failed suite) is an outcome, not a failure: the
-next documents still load.
+never loaded twice. Quarantine (a download over the cap, bad ZIP, bad CSV, failed suite) is an
+outcome, not a failure: the next documents still load, and a quarantined document is not fetched again.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
-from gridflow.clients.ercot_mis import ErcotMISClient
+from gridflow.clients.ercot_mis import ErcotDownloadTooLarge, ErcotMISClient
 from gridflow.clients.http_retry import RetryPolicy
 from gridflow.config import get_settings
 from gridflow.errors import GridflowError, ParseError
@@ -57,7 +57,8 @@ def make_client(base_url: str | None) -> ErcotMISClient:
     """The MIS client for `base_url` (default: settings), with the configured retry pacing."""
     config = get_settings().ercot
     retry = RetryPolicy(max_attempts=config.max_attempts, backoff_seconds=config.backoff_seconds)
-    return ErcotMISClient(base_url or config.base_url, retry=retry, max_download_bytes=config.max_zip_bytes)
+    return ErcotMISClient(base_url or config.base_url, retry=retry, max_download_bytes=config.max_zip_bytes,
+                          timeout=get_settings().http_timeout_seconds)
 
 
 def list_new_documents(engine: Engine, report: str, base_url: str | None = None,
@@ -90,7 +91,13 @@ def ingest_document(engine: Engine, doc: Document, report: str, base_url: str | 
             return document_outcome(doc, "skipped", reason="already ingested (by another run)")
     with make_client(base_url) as client:
         locator = client.download_url(doc.doc_id)
-        body = client.download(doc.doc_id)
+        try:
+            body = client.download(doc.doc_id)
+        except ErcotDownloadTooLarge as exc:
+            # Refused at the cap, as a bomb is: the next run would fetch and refuse it again.
+            note = f"{exc}\nThe body was refused at the download cap and not kept.\n".encode()
+            return _quarantine(engine, doc, spec, locator, hashlib.sha256(note).hexdigest(), note, reason=str(exc),
+                               details={"download_refused": True}, name=f"{doc.constructed_name}.refused.txt")
     sha = hashlib.sha256(body).hexdigest()
 
     superseded = _skip_if_superseded(engine, doc, spec, locator, sha)
@@ -133,11 +140,11 @@ def _skip_if_superseded(engine: Engine, doc: Document, spec: ReportSpec, locator
 
 
 def _quarantine(engine: Engine, doc: Document, spec: ReportSpec, locator: str, sha: str, body: bytes, reason: str,
-                details: dict, rows_read: int = 0) -> Outcome:
+                details: dict, rows_read: int = 0, name: str | None = None) -> Outcome:
     with engine.begin() as conn:
         ledger_id = ledger.start_ingest(conn, SOURCE, spec.dataset, locator, sha)
     kept = quarantine(engine, spec.dataset, ledger_id, reason, {**details, "doc_id": doc.doc_id, "url": locator},
-                      name=doc.constructed_name, data=body, locator=locator)
+                      name=name or doc.constructed_name, data=body, locator=locator)
     # Recorded as seen: a bad publication is not fetched again every hour (a re-publication has a new DocID).
     with engine.begin() as conn:
         documents.record_document(conn, SOURCE, doc.doc_id, str(spec.report_type_id), doc.constructed_name,

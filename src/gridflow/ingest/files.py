@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from gridflow.errors import ParseError, ValidationFailed
 from gridflow.ingest.batch import Entry, load_batch
 from gridflow.ingest.contract import IngestReport, Outcome, Parsed
-from gridflow.ingest.quarantine import quarantine
+from gridflow.ingest.quarantine import moved_earlier, quarantine
 from gridflow.provenance import file_sha256
 from gridflow.runtime import log
 from gridflow.validation.report import ValidationReport
@@ -55,6 +55,16 @@ def skipped_outcome(ticket: IngestTicket) -> Outcome:
                    reason=f"same content already loaded by ledger id {ticket.already_loaded_by}")
 
 
+def already_moved(engine: Engine, dataset: str, path: str) -> Outcome | None:
+    """A retried task names a drop-folder file its first attempt quarantined: that outcome, or None
+    when the file was never moved (then it is really missing)."""
+    moved = moved_earlier(engine, dataset, path)
+    if moved is None:
+        return None
+    return Outcome(path, "quarantined", moved.rows_read or 0, 0, moved.ledger_id,
+                   f"{moved.reason} (moved to {moved.kept_at} by an earlier attempt)")
+
+
 def mark_failed(engine: Engine, ticket: IngestTicket, exc: BaseException) -> None:
     """Close a ticket's ledger row as failed: a retry opens a fresh one, this one must not stay "started"."""
     try:
@@ -71,7 +81,7 @@ def parse_or_quarantine(engine: Engine, ticket: IngestTicket, parse: Callable[[P
         return parse(Path(ticket.path))
     except ParseError as exc:
         quarantine(engine, ticket.dataset, ticket.ledger_id, str(exc), {"parse_error": exc.detail},
-                   name=Path(ticket.path).name, path=ticket.path)
+                   name=Path(ticket.path).name, path=ticket.path, sha256=ticket.sha256)
         raise
 
 
@@ -81,7 +91,8 @@ def load_or_quarantine(engine: Engine, ticket: IngestTicket, parsed: Parsed, rep
     one with the suite's reason (ValidationFailed)."""
     if not report.success:
         quarantine(engine, ticket.dataset, ticket.ledger_id, report.reason, report.as_dict(),
-                   name=Path(ticket.path).name, path=ticket.path, rows_read=parsed.rows_read)
+                   name=Path(ticket.path).name, path=ticket.path, rows_read=parsed.rows_read,
+                   sha256=ticket.sha256)
         raise ValidationFailed(ticket.dataset, [f.as_dict() for f in report.failures], ticket.ledger_id)
     entry = Entry(ticket.source, ticket.dataset, ticket.path, ticket.sha256, ticket.ledger_id)
     loaded = load_batch(engine, entry, write, parsed)

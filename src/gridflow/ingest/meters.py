@@ -27,7 +27,7 @@ from sqlalchemy.engine import Engine
 from gridflow.errors import ParseError
 from gridflow.ingest.batch import Entry, load_batch
 from gridflow.ingest.contract import IngestReport, Outcome, Parsed
-from gridflow.ingest.files import IngestTicket, file_row, mark_failed, open_ticket, skipped_outcome
+from gridflow.ingest.files import IngestTicket, already_moved, file_row, mark_failed, open_ticket, skipped_outcome
 from gridflow.ingest.quarantine import quarantine
 from gridflow.runtime import log
 from gridflow.sources.meters import parse_meter_bytes
@@ -101,6 +101,7 @@ class PreparedFile:
     failed_validation: ValidationReport | None = None
     rows: PreparedMeterRows | None = None  # checked and encoded for the write, once it passed
     fatal: BaseException | None = None  # stops the task at this file, as a sequential run would
+    moved: Outcome | None = None  # quarantined by an earlier attempt of this task (a retry)
 
 
 def ingest_files(engine: Engine, paths: list[str]) -> list[Outcome]:
@@ -143,7 +144,9 @@ def _prepare(engine: Engine, path: str) -> PreparedFile:
     try:
         data = Path(path).read_bytes()
     except FileNotFoundError:
-        item.fatal = ParseError(path, "no such file")
+        item.moved = already_moved(engine, DATASET, path)
+        if item.moved is None:
+            item.fatal = ParseError(path, "no such file")
         return item
     except Exception as exc:
         item.fatal = exc
@@ -194,6 +197,8 @@ def _encode_group(engine: Engine, group: list[PreparedFile]) -> None:
 
 def _load_prepared(engine: Engine, item: PreparedFile) -> Outcome:
     """Open the ledger row, then skip, quarantine, or write the rows and close the row together."""
+    if item.moved is not None:
+        return item.moved
     # The prepared bytes are the ones hashed, so the ledger names exactly the content parsed.
     ticket = open_ticket(engine, item.path, DATASET, SOURCE, sha256=item.sha256)
     path = item.path
@@ -223,7 +228,7 @@ def _load_prepared(engine: Engine, item: PreparedFile) -> Outcome:
 def _quarantine(engine: Engine, ticket: IngestTicket, reason: str, details: dict) -> None:
     # Moved out of the drop folder, so the next scan does not see it again.
     quarantine(engine, DATASET, ticket.ledger_id, reason, details, name=Path(ticket.path).name,
-               path=ticket.path, move=True)
+               path=ticket.path, move=True, sha256=ticket.sha256)
 
 
 @contextmanager

@@ -22,6 +22,7 @@ from gridflow.clients.pjm_dataminer import (
     PJMDataMinerClient,
     split_range,
 )
+from gridflow.config import get_settings
 from gridflow.errors import ConfigError, ParseError
 from gridflow.ingest import pjm_access, progress
 from gridflow.ingest.batch import Entry, Watermark, load_batch
@@ -178,6 +179,7 @@ def _client(options: ClientOptions) -> PJMDataMinerClient:
         retry=RetryPolicy(max_attempts=options.max_attempts, backoff_seconds=options.backoff_seconds),
         limiter=pjm_access.shared_limiter(options.base_url, options.requests_per_minute),
         before_request=pjm_access.take_global_rate_limit if options.use_prefect_rate_limit else None,
+        timeout_seconds=get_settings().http_timeout_seconds,
     )
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 
 from gridflow.clients.http_retry import HttpError, RetryPolicy
 from gridflow.clients.nws_weather import Fetched, NwsWeatherClient
-from gridflow.config import section
+from gridflow.config import get_settings, section
 from gridflow.errors import ConfigError, GridflowError, ParseError
 from gridflow.ingest import files
 from gridflow.ingest.batch import Entry, Watermark, load_batch
@@ -105,7 +105,8 @@ def make_client(base_url: str | None = None) -> NwsWeatherClient:
     """The NWS client for `base_url` (default: settings) with the configured User-Agent and retries."""
     config = weather_config()
     retry = RetryPolicy(max_attempts=config.max_attempts, backoff_seconds=config.backoff_seconds)
-    return NwsWeatherClient(base_url or config.nws_base_url, user_agent=config.user_agent, retry=retry)
+    return NwsWeatherClient(base_url or config.nws_base_url, user_agent=config.user_agent, retry=retry,
+                            timeout=get_settings().http_timeout_seconds)
 
 
 def resolve_grid(engine: Engine, client: NwsWeatherClient, site: WeatherSite, refresh: bool = False) -> GridPoint:

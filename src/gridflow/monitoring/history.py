@@ -1,9 +1,14 @@
-"""The monitor's cool-down inputs: the last retrain trigger, a retrain under way, the champion's age."""
+"""The monitor's cool-down inputs: the last retrain trigger, a retrain under way, the champion's age;
+and the retrain run a drift event caused."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy.engine import Engine
 
@@ -12,6 +17,11 @@ from gridflow.warehouse import drift_checks
 
 # Scheduled runs further out than this are the cron's future runs, not a retrain under way.
 _SCHEDULED_SOON = timedelta(minutes=10)
+# The automation's run shows up within seconds (about 5 s on a test server); past this the check's artifact
+# says the run was not found yet, and the event page still leads to it.
+CAUSED_RUN_WAIT_SECONDS = 30.0
+AUTOMATION_EXECUTED = "prefect.automation.action.executed"
+FLOW_RUN_PREFIX = "prefect.flow-run."
 
 
 def gather_history(engine: Engine, model: str, champion: Champion) -> dict[str, Any]:
@@ -55,3 +65,64 @@ def retrain_under_way(model: str, now: datetime) -> bool:
             continue
         return True
     return False
+
+
+@dataclass(frozen=True)
+class CausedRun:
+    """The run an automation started in answer to an event, with UI links and the run's parameters
+    (the run is created with a random name and names itself from them when it starts)."""
+
+    event_url: str | None
+    flow_run_id: str
+    flow_run_url: str | None
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+def caused_run(event_id: str, event_name: str, wait_seconds: float = CAUSED_RUN_WAIT_SECONDS,
+               poll_seconds: float = 1.0) -> CausedRun | None:
+    """The flow run an automation started for event `event_id` (from the automation's
+    `prefect.automation.action.executed` event, which relates both), waiting up to `wait_seconds`
+    for it to act; None at once when no enabled automation expects `event_name`, or when no run
+    appeared in time."""
+    from prefect.client.orchestration import get_client
+    from prefect.events.filters import EventFilter, EventIDFilter, EventNameFilter, EventRelatedFilter
+    from prefect.utilities.urls import url_for
+
+    deadline = time.monotonic() + wait_seconds
+    cause = f"prefect.event.{event_id}"
+    with get_client(sync_client=True) as client:
+        if not any(automation.enabled and event_name in expected_events(automation.trigger)
+                   for automation in client.read_automations()):
+            return None
+        while True:
+            # A fresh filter each time: its time window ends when it is built.
+            wanted = EventFilter(event=EventNameFilter(name=[AUTOMATION_EXECUTED]),
+                                 related=EventRelatedFilter(resources_in_roles=[(cause, "triggering-event")]))
+            for executed in client.read_events(filter=wanted, limit=10).events:
+                run_id = started_run(executed.related)
+                if run_id is not None:
+                    source = client.read_events(filter=EventFilter(id=EventIDFilter(id=[UUID(event_id)])),
+                                                limit=1).events
+                    return CausedRun(url_for(source[0]) if source else None, run_id,
+                                     url_for("flow-run", obj_id=run_id),
+                                     dict(client.read_flow_run(UUID(run_id)).parameters or {}))
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(poll_seconds)
+
+
+def started_run(related: Iterable[Mapping[str, str]]) -> str | None:
+    """The id of the flow run among an automation event's related resources, if it has one."""
+    for resource in related:
+        rid = resource.get("prefect.resource.id", "")
+        if resource.get("prefect.resource.role") == "flow-run" and rid.startswith(FLOW_RUN_PREFIX):
+            return rid.removeprefix(FLOW_RUN_PREFIX)
+    return None
+
+
+def expected_events(trigger: Any) -> set[str]:
+    """Every event name an automation's trigger (event or compound/sequence) expects."""
+    names = set(getattr(trigger, "expect", None) or ())
+    for inner in getattr(trigger, "triggers", None) or ():
+        names |= expected_events(inner)
+    return names

@@ -7,8 +7,9 @@ from typing import Any
 import numpy as np
 from sqlalchemy.engine import Engine
 
-from gridflow import events
+from gridflow import events, run_names
 from gridflow.monitoring.decision import MonitorDecision
+from gridflow.monitoring.history import CausedRun
 from gridflow.monitoring.types import Champion, CheckRecord, DriftMeasure
 from gridflow.warehouse import drift_checks
 
@@ -18,12 +19,14 @@ HEALTH_ROWS = 30
 def render_check_markdown(
     model: str, decision: MonitorDecision, record: CheckRecord, champion: Champion | None,
     drift: DriftMeasure | None, accuracy: dict[str, Any] | None, event_id: str | None,
+    caused: CausedRun | None = None,
 ) -> str:
-    """One check as markdown: verdict and reason, drift per feature, accuracy, links."""
+    """One check as markdown: verdict and reason, the retrain run it caused, drift per feature,
+    accuracy, links."""
     version = "(none)" if champion is None else f"v{champion.version}"
     lines = [f"# {model} {version}: {decision.action.upper()}", "", f"**Why:** {decision.reason}", ""]
     if event_id:
-        lines += [f"Retrain requested: event `{events.DRIFT_DETECTED}` `{event_id}`.", ""]
+        lines += [retrain_line(model, event_id, caused), ""]
     if drift is not None:
         lines += [f"Drift ({drift.method}, drift at >= {drift.threshold:g}): share {drift.share:.0%} of "
                   f"{len(drift.scores)} features; prediction drift {_fmt(drift.prediction_drift)}; "
@@ -42,6 +45,19 @@ def render_check_markdown(
         lines.append(f"HTML report: [MLflow run {record.mlflow_run_id}]({record.mlflow_link}) "
                      "(artifact `drift_report.html`).")
     return "\n".join(lines) + "\n"
+
+
+def retrain_line(model: str, event_id: str, caused: CausedRun | None) -> str:
+    """The sentence naming the retrain a check asked for: the run the automation started (by the
+    name it takes when it starts, from its parameters), or where to look while none was found."""
+    event = f"event `{events.DRIFT_DETECTED}` `{event_id}`"
+    if caused is None:
+        return (f"Retrain requested: {event}. No run started by it was found yet: the event's page in "
+                "the Prefect UI (Events) lists the automation's action and the run it created.")
+    name = run_names.retrain_name(caused.parameters.get("model", model), caused.parameters.get("trigger"))
+    run = f"[{name}]({caused.flow_run_url})" if caused.flow_run_url else f"`{name}`"
+    event_link = f"[{event}]({caused.event_url})" if caused.event_url else event
+    return f"Retrain requested: {event_link} started the retrain run {run} (id `{caused.flow_run_id}`)."
 
 
 def health_rows(engine: Engine, model: str) -> list[dict[str, Any]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Protocol
 
 
@@ -125,6 +125,32 @@ def decide_on_window(thresholds: GateThresholds, scored: ScoredWindow, challenge
                             f"champion could not be scored on this window ({scored.champion_note}); "
                             "an operator must compare them")
     return decision
+
+
+def confirm_champion(decision: GateDecision, current_champion: str | None) -> GateDecision:
+    """The compare of the promotion's compare-and-set: a promotion stands only while `champion` is
+    still the version the challenger was evaluated against (or already the challenger: a retried
+    move); otherwise it becomes a rejection that says the champion moved. Other decisions pass."""
+    if not decision.promote:
+        return decision
+    current = _version(current_champion)
+    evaluated = _version(decision.champion_version)
+    if current == evaluated or (current is not None and current == _version(decision.challenger_version)):
+        return decision
+    # Rejected rather than re-evaluated here: the comparison (and an operator's approval) was with
+    # the old champion; the next retrain compares the challenger's successor with the new one.
+    return replace(decision, promote=False, reason=(
+        f"champion moved from {_label(evaluated)} to {_label(current)} since evaluation; "
+        f"v{decision.challenger_version} was compared with {_label(evaluated)} only ({decision.reason})"))
+
+
+def _version(value: object) -> str | None:
+    # MLflow gives versions as ints in some APIs and strings in others.
+    return None if value is None else str(value)
+
+
+def _label(version: str | None) -> str:
+    return "none" if version is None else f"v{version}"
 
 
 def _target(reference: float, relative: float, greater_is_better: bool) -> float:

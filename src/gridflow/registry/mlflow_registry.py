@@ -18,6 +18,8 @@ CHAMPION = "champion"
 CHALLENGER = "challenger"
 # Run tag naming the retrain a version belongs to (a fleet run's zone): see find_logged.
 RUN_KEY_TAG = "gridflow.run_key"
+# The run tag the MLflow UI shows (and edits) as the run's markdown description.
+DESCRIPTION_TAG = "mlflow.note.content"
 
 # Explicit requirements: MLflow's inference runs a subprocess per call (~4 s) and picks up test-only
 # packages. These are what a model server needs to load the flavours gridflow logs.
@@ -441,3 +443,52 @@ def log_metrics(run_id: str, metrics: dict[str, float]) -> None:
     for key, value in metrics.items():
         if value is not None and math.isfinite(float(value)):
             client.log_metric(run_id, key, float(value))
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """What a finished run recorded: params, tags, metrics and its start (ms since the epoch)."""
+
+    run_id: str
+    params: dict[str, str]
+    tags: dict[str, str]
+    metrics: dict[str, float]
+    start_time_ms: int | None
+
+
+def run_record(run_id: str) -> RunRecord:
+    """The params, tags and metrics a run recorded (for its model card)."""
+    import mlflow
+
+    run = mlflow.MlflowClient().get_run(run_id)
+    return RunRecord(run_id, dict(run.data.params), dict(run.data.tags), dict(run.data.metrics), run.info.start_time)
+
+
+def set_run_tags(run_id: str, tags: dict[str, str]) -> None:
+    """Set tags on a finished run (e.g. `mlflow.note.content`, the description the UI shows)."""
+    import mlflow
+
+    client = mlflow.MlflowClient()
+    for key, value in tags.items():
+        client.set_tag(run_id, key, value)
+
+
+def log_text(run_id: str, text: str, artifact_file: str) -> None:
+    """Log text (a model card) as an artifact of a finished run."""
+    import mlflow
+
+    mlflow.MlflowClient().log_text(run_id, text, artifact_file)
+
+
+def artifact_paths(run_id: str, folder: str) -> list[str]:
+    """The paths of the files directly in a run's artifact folder, sorted."""
+    import mlflow
+
+    return sorted(a.path for a in mlflow.MlflowClient().list_artifacts(run_id, folder) if not a.is_dir)
+
+
+def version_tags(model_name: str, version: str) -> dict[str, str]:
+    """The tags of one registered version (gate decision, approval)."""
+    import mlflow
+
+    return dict(mlflow.MlflowClient().get_model_version(model_name, str(version)).tags or {})

@@ -1,8 +1,8 @@
 """Register gridflow's deployments on a Prefect API, idempotently: `gridflow deploy`.
 
 What should exist is passed in by the caller (the CLI passes `deployments/`: deployments, work pool
-and queues, the deployments' triggers and the failure-notification automation); what exists is
-read from the API. Pure helpers
+and queues, the deployments' triggers, the crash detection on missed heartbeats and the
+failure-notification automation); what exists is read from the API. Pure helpers
 compare the two, so a second run finds nothing to change and changes nothing: no deployment is
 re-applied, no automation re-created. Automations left behind by deployments that no longer exist
 (Prefect keeps them firing at a 404) and automations of renamed triggers are deleted.

@@ -29,6 +29,11 @@ def server_command(*, backend_store_uri: str, port: int, host: str = "127.0.0.1"
     return command
 
 
+# MLflow 3's server starts a job runner (seven worker processes, ~2 GB resident) for features
+# gridflow never uses (scheduled judges, prompt optimisation); telemetry would phone home.
+SERVER_ENVIRONMENT = {"MLFLOW_DISABLE_TELEMETRY": "true", "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
+
+
 def is_healthy(base_url: str, timeout: float = 2.0) -> bool:
     """True when an MLflow server answers its health check at `base_url`."""
     try:

@@ -12,7 +12,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from gridflow.errors import ConfigError
+from gridflow.errors import ConfigError, PortInUse
+from gridflow.services import port_owner
 
 
 @dataclass(frozen=True)
@@ -83,16 +84,24 @@ def running_pid(server: LocalPrefectServer) -> int | None:
 def ensure_running(server: LocalPrefectServer, timeout: float = 90.0) -> bool:
     """Start the server unless ours already answers; returns True if this call started it.
 
-    Refuses to reuse a server on the port that is not ours: its database would not be the one
-    gridflow's settings point at.
+    A Prefect server of this home that lost its pid file is adopted. Anything else on the port
+    (another home's server, another program) raises `PortInUse` saying what it is and what to
+    set: its database would not be the one gridflow's settings point at.
     """
-    if running_pid(server) is not None and is_healthy(server.api_url):
+    pid = running_pid(server)
+    if pid is not None and is_healthy(server.api_url):
         return False
-    if is_healthy(server.api_url):
-        raise ConfigError(
-            f"another Prefect server already answers on {server.api_url}; set GRIDFLOW_PREFECT_PORT "
-            "to a free port or GRIDFLOW_PREFECT_API_URL to use that server"
-        )
+    if port_owner.listening(server.host, server.port):
+        owner = port_owner.find_owner(server.host, server.port)
+        if owner.pid is not None and owner.prefect_home == server.home.expanduser().resolve():
+            # Ours: a server this home started whose pid file was lost, or one still starting.
+            if pid is None:
+                server.pid_file.write_text(str(owner.pid))  # so `gridflow down` can stop it
+            if _wait_healthy(server.api_url, timeout):
+                return False
+            raise ConfigError(f"this home's Prefect server (pid {owner.pid}) holds {server.api_url} but does not "
+                              f"answer its health check; see {server.log_file}")
+        raise PortInUse(port_taken_message(server, owner, port_owner.free_port_near(server.host, server.port)))
     server.home.mkdir(parents=True, exist_ok=True)
     log = open(server.log_file, "ab")  # noqa: SIM115 - handed to the detached child
     process = subprocess.Popen(
@@ -116,6 +125,27 @@ def ensure_running(server: LocalPrefectServer, timeout: float = 90.0) -> bool:
         time.sleep(0.5)
     stop(server)
     raise ConfigError(f"the Prefect server did not answer within {timeout:.0f} s; see {server.log_file}")
+
+
+def _wait_healthy(api_url: str, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while not is_healthy(api_url):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.5)
+    return True
+
+
+def port_taken_message(server: LocalPrefectServer, owner: port_owner.PortOwner, free: int | None) -> str:
+    """What holds the server's port and what to set instead, on one line."""
+    where = f"port {server.port} on {server.host}"
+    choose = (f"set GRIDFLOW_PREFECT_PORT to a free port ({free} is free)" if free
+              else "set GRIDFLOW_PREFECT_PORT to a free port")
+    if owner.is_prefect:
+        return (f"{where} is taken by {owner.describe()}, not this gridflow home's (PREFECT_HOME {server.home}): "
+                f"{choose} to start this home's own, or GRIDFLOW_PREFECT_API_URL={server.api_url} to use "
+                "that server and its database")
+    return f"{where} is taken by {owner.describe()}: {choose}, or stop that program"
 
 
 def stop(server: LocalPrefectServer, timeout: float = 20.0) -> bool:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from gridflow.config import Settings
 from gridflow.errors import ConfigError
-from gridflow.services import mlflow_server, prefect_server
+from gridflow.services import mlflow_server, port_owner, prefect_server
 
 # Deployment runs start within this many seconds of being scheduled or triggered (Prefect's
 # default is 10 s; every poll costs the SQLite server a little CPU).
@@ -42,6 +42,9 @@ class Service:
     env: Mapping[str, str] = field(default_factory=dict)
     url: str | None = None
     health: Callable[[], bool] | None = None
+    # A service that listens on a port: healthy before it starts means another program holds the port.
+    # A worker listens on nothing, and its pool reads `ready` for a while after a worker stopped.
+    owns_port: bool = True
 
     @property
     def pid_file(self) -> Path:
@@ -98,7 +101,7 @@ def start_service(service: Service, timeout: float = 90.0) -> bool:
     """Start the service unless it runs; wait until it is healthy. True if this call started it."""
     if service_pid(service) is not None:
         return False
-    if service.health is not None and service.health():
+    if service.owns_port and service.health is not None and service.health():
         raise ConfigError(f"something else already answers at {service.url}; stop it or choose another port")
     service.run_dir.mkdir(parents=True, exist_ok=True)
     with service.log_file.open("ab") as log:
@@ -181,7 +184,7 @@ def mlflow_ui_service(settings: Settings) -> Service:
             backend_store_uri=str(settings.mlflow_tracking_uri), port=settings.mlflow_ui_port,
             default_artifact_root=settings.mlflow_artifact_root)),
         run_dir=run_dir(settings),
-        env={"MLFLOW_DISABLE_TELEMETRY": "true"},
+        env=dict(mlflow_server.SERVER_ENVIRONMENT),
         url=settings.mlflow_ui_url,
         health=lambda: mlflow_server.is_healthy(settings.mlflow_ui_url),
     )
@@ -202,6 +205,7 @@ def worker_service(settings: Settings, pool: str, limit: int = WORKER_LIMIT,
         },
         url=f"{ui_url(settings)}/work-pools/work-pool/{pool}",
         health=health,
+        owns_port=False,
     )
 
 
@@ -276,6 +280,19 @@ def down(settings: Settings) -> list[tuple[str, bool]]:
     return stopped
 
 
+def local_prefect_status(server: prefect_server.LocalPrefectServer) -> ServiceStatus:
+    """This home's Prefect server; a port answered by a server this home did not start says whose it is."""
+    pid = prefect_server.running_pid(server)
+    healthy = prefect_server.is_healthy(server.api_url)
+    if pid is None and port_owner.listening(server.host, server.port):
+        owner = port_owner.find_owner(server.host, server.port)
+        if owner.prefect_home == server.home.expanduser().resolve():  # ours, its pid file lost
+            return ServiceStatus("prefect-server", owner.pid, healthy, server.ui_url, server.log_file)
+        return ServiceStatus("prefect-server", None, False, server.ui_url, server.log_file,
+                             f"port {server.port} is taken by {owner.describe()}: see GRIDFLOW_PREFECT_PORT")
+    return ServiceStatus("prefect-server", pid, healthy, server.ui_url, server.log_file)
+
+
 def status(settings: Settings, *, pool: str) -> list[ServiceStatus]:
     """Each process of the stack: pid, health, URL, log."""
     rows = []
@@ -283,9 +300,7 @@ def status(settings: Settings, *, pool: str) -> list[ServiceStatus]:
         rows.append(ServiceStatus("prefect-server", None, prefect_server.is_healthy(settings.prefect_api_url),
                                   ui_url(settings), None, "external (GRIDFLOW_PREFECT_API_URL)"))
     else:
-        server = local_server(settings)
-        rows.append(ServiceStatus("prefect-server", prefect_server.running_pid(server),
-                                  prefect_server.is_healthy(server.api_url), server.ui_url, server.log_file))
+        rows.append(local_prefect_status(local_server(settings)))
     api_up = rows[0].healthy
     if embedded_mlflow(settings):
         ui = mlflow_ui_service(settings)

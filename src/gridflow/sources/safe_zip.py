@@ -1,8 +1,10 @@
 """Extract the one CSV of a downloaded ZIP, treating the archive as untrusted input.
 
 A download is a security boundary: the body may be an HTML error page served with status 200,
-truncated, a ZIP bomb, or carry members named ``../../etc/passwd``. Nothing is written to disk;
-the member is read fully into memory so its CRC-32 is checked before any byte is used.
+truncated, a ZIP bomb, or carry members named ``../../etc/passwd``. Nothing is written to disk.
+The member is inflated through zipfile's stream in chunks with a running byte cap, so a bomb is
+stopped as soon as it passes the cap whatever its header declares; it is read to the end so its
+CRC-32 is checked before any byte is used.
 """
 
 from __future__ import annotations
@@ -12,12 +14,16 @@ import posixpath
 import re
 import zipfile
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from gridflow.errors import ParseError
 
 _CHUNK = 1 << 16
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # local file header; empty archive
 _DRIVE = re.compile(r"^[A-Za-z]:")
+# ERCOT publishes deflated (or stored) members; bzip2/LZMA only widen what a bomb can do.
+_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate"}
+MB = 1024 * 1024
 
 
 class UnsafeZipError(ParseError):
@@ -26,10 +32,11 @@ class UnsafeZipError(ParseError):
 
 @dataclass(frozen=True)
 class ZipLimits:
-    """Caps for one download. ERCOT's daily CSV ZIPs are kilobytes to a few MB; these leave room."""
+    """Caps for one download, sized to the real reports with room to spare: ERCOT's daily CSV ZIPs
+    are kilobytes to ~1 MB and their CSVs a few MB (the full DAM settlement point prices day)."""
 
-    max_compressed_bytes: int = 50 * 1024 * 1024
-    max_uncompressed_bytes: int = 500 * 1024 * 1024
+    max_compressed_bytes: int = 16 * MB
+    max_uncompressed_bytes: int = 64 * MB
     max_members: int = 16
 
 
@@ -82,6 +89,9 @@ def extract_csv(body: bytes, source: str, limits: ZipLimits | None = None, origi
         member = _choose_csv(files, source)
         if member.flag_bits & 0x1:
             raise UnsafeZipError(source, f"member {member.filename!r} is encrypted")
+        if member.compress_type not in _METHODS:
+            raise UnsafeZipError(source, f"member {member.filename!r} uses compression method "
+                                         f"{member.compress_type}; only stored or deflate are accepted")
         return ZipMember(member.filename, _read_member(archive, member, limits.max_uncompressed_bytes, source))
 
 
@@ -105,21 +115,32 @@ def _choose_csv(files: list[zipfile.ZipInfo], source: str) -> zipfile.ZipInfo:
     raise ParseError(source, f"ZIP holds {len(csvs)} CSV members, expected one (members: {names})")
 
 
+def read_capped(stream: BinaryIO, cap: int, what: str, source: str) -> bytes:
+    """Every byte of `stream`, read in chunks; UnsafeZipError as soon as more than `cap` came out."""
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := stream.read(_CHUNK):
+        size += len(chunk)
+        if size > cap:
+            raise UnsafeZipError(source, f"{what} inflates past the cap of {cap} bytes; stopped after "
+                                         f"{size} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int, source: str) -> bytes:
     # Declared sizes can lie; count what actually inflates, and read to the end so the CRC is checked.
-    out = bytearray()
+    # (zipfile stops at the declared size, so an under-declared member ends in a CRC mismatch.)
     try:
         with archive.open(info) as handle:
-            while chunk := handle.read(_CHUNK):
-                out += chunk
-                if len(out) > cap:
-                    raise UnsafeZipError(source, f"member {info.filename!r} inflates past the cap of {cap} bytes")
+            return read_capped(handle, cap, f"member {info.filename!r}", source)
     except zipfile.BadZipFile as exc:
-        detail = "CRC-32 mismatch" if "CRC" in str(exc) else "corrupt member"
-        raise ParseError(source, f"{detail} in ZIP member {info.filename!r}: {exc}") from None
+        if "CRC" in str(exc):
+            raise ParseError(source, f"CRC-32 mismatch in ZIP member {info.filename!r} (corrupt, or its header "
+                                     f"declares fewer bytes than it holds): {exc}") from None
+        raise ParseError(source, f"corrupt ZIP member {info.filename!r}: {exc}") from None
     except (EOFError, ValueError, OSError) as exc:  # zlib errors surface as these on truncated data
         raise ParseError(source, f"truncated or corrupt ZIP member {info.filename!r}: {exc}") from None
-    return bytes(out)
 
 
 def _html_title(body: bytes) -> str:

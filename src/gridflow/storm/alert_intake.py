@@ -95,7 +95,8 @@ def _client(base_url: str | None = None) -> NwsClient:
     """The NWS client for `base_url` (default: settings), with the configured User-Agent and retries."""
     config = get_settings().storm
     retry = RetryPolicy(max_attempts=config.max_attempts, backoff_seconds=config.backoff_seconds)
-    return NwsClient(base_url or config.nws_base_url, user_agent=config.user_agent, retry=retry)
+    return NwsClient(base_url or config.nws_base_url, user_agent=config.user_agent, retry=retry,
+                     timeout=get_settings().http_timeout_seconds)
 
 
 def _stream_name(areas: list[str]) -> str:

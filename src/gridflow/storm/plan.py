@@ -11,23 +11,36 @@ crews, so rounding up happens per center.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 PLAN_INPUT_COLUMNS = ["asset_id", "service_center", "customers_served", "probability"]
+# Where an asset is, looked up for the few assets a plan lists (`with_locations`).
+LOCATION_COLUMNS = ["asset_id", "asset_type", "county_fips", "nws_zone", "latitude", "longitude"]
 
 
 @dataclass(frozen=True)
 class PriorityAsset:
-    """One asset to check first: its outage probability and the customers behind it."""
+    """One asset to check first: its outage probability, the customers behind it and, once looked
+    up, where it is (type, county FIPS, NWS zone, degrees latitude / longitude)."""
 
     asset_id: str
     probability: float
     customers: int
     expected_customers_out: float
+    asset_type: str | None = None
+    county_fips: str | None = None
+    nws_zone: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+    def stored(self) -> dict[str, Any]:
+        """The JSON a plan line stores for it (location keys only when known)."""
+        row = {"asset_id": self.asset_id, "probability": self.probability, "customers": self.customers}
+        return row | {k: v for k, v in asdict(self).items() if k in LOCATION_COLUMNS[1:] and v is not None}
 
 
 @dataclass(frozen=True)
@@ -112,6 +125,29 @@ def build_crew_plan(scored: pd.DataFrame, crews_per_outage: float, priority_n: i
         expected_customers_out=total_customers, crews_needed=total_crews, crews_per_outage=crews_per_outage,
         reason=_reason(lines, len(scored), total_outages, total_customers, total_crews, crews_per_outage, context),
     )
+
+
+def priority_asset_ids(plan: CrewPlan) -> list[str]:
+    """Every asset the plan lists to check first, in plan order."""
+    return [a.asset_id for line in plan.lines for a in line.priority_assets]
+
+
+def with_locations(plan: CrewPlan, locations: pd.DataFrame) -> CrewPlan:
+    """The plan with each listed asset's location (`LOCATION_COLUMNS`, one row per asset id);
+    assets missing from `locations` keep none."""
+    found = {str(row["asset_id"]): row for row in locations.to_dict("records")}
+
+    def located(asset: PriorityAsset) -> PriorityAsset:
+        row = found.get(asset.asset_id)
+        if row is None:
+            return asset
+        return replace(asset, asset_type=str(row["asset_type"]), county_fips=str(row["county_fips"]),
+                       nws_zone=str(row["nws_zone"]), latitude=float(row["latitude"]),
+                       longitude=float(row["longitude"]))
+
+    lines = tuple(replace(line, priority_assets=tuple(located(a) for a in line.priority_assets))
+                  for line in plan.lines)
+    return replace(plan, lines=lines)
 
 
 def _reason(lines: list[PlanLine], assets: int, outages: float, customers: float, crews: int, rate: float,

@@ -8,16 +8,20 @@ alert's `ResponseDecision` and fans the chunks out on its task runner. What a ch
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import os
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 import pandas as pd
+from sqlalchemy.exc import SQLAlchemyError
 
+from gridflow import run_names
 from gridflow.config import get_settings
 from gridflow.errors import RegistryError, UnknownAlertError
 from gridflow.registry import mlflow_registry as registry
@@ -25,9 +29,14 @@ from gridflow.runtime import log, mlflow_ready, warehouse
 from gridflow.storm.alert_events import alert_payload
 from gridflow.storm.chunks import ChunkScores, ScoringChunk, join_scores, split_features
 from gridflow.storm.features import alert_area, build_features, storm_attributes
-from gridflow.storm.plan import PLAN_INPUT_COLUMNS, CrewPlan, build_crew_plan
-from gridflow.storm.response import ResponseDecision, decide_response, plan_markdown, plan_table
-from gridflow.storm.scoring import score_frame, with_threads
+from gridflow.storm.plan import PLAN_INPUT_COLUMNS, CrewPlan, build_crew_plan, priority_asset_ids, with_locations
+from gridflow.storm.response import (
+    ResponseDecision,
+    artifact_key,
+    decide_response,
+    plan_markdown,
+    plan_table,
+)
 from gridflow.warehouse import alerts
 from gridflow.warehouse import storm as storm_store
 
@@ -64,15 +73,45 @@ class ScoredArea:
             digest.update(f"{self.scored['asset_id'].iloc[0]}/{self.scored['asset_id'].iloc[-1]}".encode())
         return digest.hexdigest()
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # Pickled (the persisted result an operator's Retry reads back) as Arrow IPC with the
+        # service centers dictionary-encoded: about half the bytes of the frame's own pickle, which
+        # Prefect then base64-encodes and writes (2-3 s of engine time at a million assets).
+        import pyarrow as pa
+
+        table = pa.Table.from_pandas(self.scored, preserve_index=False)
+        if "service_center" in table.column_names:
+            at = table.column_names.index("service_center")
+            table = table.set_column(at, "service_center", table.column(at).dictionary_encode())
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, table.schema) as writer:
+            writer.write_table(table)
+        return _scored_area, (sink.getvalue().to_pybytes(), self.model_name, self.model_version, dict(self.seconds))
+
+
+def _scored_area(ipc: bytes, model_name: str, model_version: str, seconds: dict[str, float]) -> ScoredArea:
+    import pyarrow as pa
+
+    table = pa.ipc.open_stream(ipc).read_all()
+    if "service_center" in table.column_names:
+        at = table.column_names.index("service_center")
+        column = table.column(at)
+        table = table.set_column(at, "service_center", column.cast(column.type.value_type))
+    return ScoredArea(table.to_pandas(), model_name, model_version, seconds)
+
 
 @dataclass(frozen=True)
 class PlanReport:
-    """The artifacts of a warning's current plan: markdown always, a table when there is a plan."""
+    """The artifacts of a warning's current plan under the warning's own `key`: markdown always, a
+    table when there is a plan; `statuses` (plan id -> status) of all its plans re-head the
+    artifacts of earlier ones."""
 
+    key: str
     markdown: str
     description: str
     table: list[dict[str, Any]] | None = None
     table_description: str = ""
+    statuses: dict[int, str] = field(default_factory=dict)
 
 
 def load_alert_context(alert_id: str) -> AlertContext:
@@ -86,6 +125,18 @@ def load_alert_context(alert_id: str) -> AlertContext:
     log().info("%s v%d (%s): %s", message.title, message.chain_version, message.message_type, decision.reason)
     return AlertContext(message.alert_id, message.chain_id, message.chain_version, message.message_type,
                         message.title, alert_payload(message), decision)
+
+
+def run_name(alert_id: str) -> str:
+    """The storm run's name from its stored alert: the warning, its first area and version."""
+    try:
+        with warehouse().connect() as conn:
+            message = alerts.get_alert(conn, alert_id)
+    except (SQLAlchemyError, OSError):  # a name never fails the run: load-alert then reports the cause
+        message = None
+    if message is None:
+        return run_names.storm_fallback_name(alert_id)
+    return run_names.storm_name(message.event, message.area_desc, message.chain_version, message.message_type)
 
 
 @dataclass(frozen=True)
@@ -154,22 +205,24 @@ def read_alert_area(alert: AlertContext) -> AlertArea:
     into chunks of `score_task_rows` (one scoring task each; a small area is one chunk)."""
     settings = get_settings().storm
     seconds: dict[str, float] = {}
-    started = time.perf_counter()
-    # The loaded model travels with each chunk (about 0.5 MB pickled): measured cheaper than a
-    # fresh Dask worker importing MLflow and loading it (10-20 s on 2 busy cores, see
-    # benchmarks/storm_scoring_dask.py), and a remote worker needs no access to the model store.
-    model = champion_ref(settings.model_name)
-    seconds["load_model"] = time.perf_counter() - started
     counties, zones = alert_area(alert.payload["same_codes"], alert.payload["ugc_codes"],
                                  alert.payload.get("county_fips", ()))
-    started = time.perf_counter()
-    with warehouse().connect() as conn:
-        assets = storm_store.read_assets(conn, county_fips=counties, nws_zones=zones)
-    seconds["read_assets"] = time.perf_counter() - started
-    started = time.perf_counter()
-    features = build_features(assets, storm_attributes(alert.payload))
-    chunks = split_features(features, settings.score_task_rows)
-    seconds["features"] = time.perf_counter() - started
+    # The champion loads (MLflow, XGBoost and scikit-learn imports included: 1-3 s in a fresh
+    # run process) on a thread while PostgreSQL streams the assets. The loaded model travels with
+    # each chunk (about 0.5 MB pickled): measured cheaper than a fresh Dask worker importing MLflow
+    # and loading it (10-20 s on 2 busy cores, see benchmarks/storm_scoring_dask.py), and a remote
+    # worker needs no access to the model store.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="load-champion") as pool:
+        loading = pool.submit(contextvars.copy_context().run, _timed, champion_ref, settings.model_name)
+        started = time.perf_counter()
+        with warehouse().connect() as conn:
+            assets = storm_store.read_assets(conn, county_fips=counties, nws_zones=zones)
+        seconds["read_assets"] = time.perf_counter() - started
+        started = time.perf_counter()
+        features = build_features(assets, storm_attributes(alert.payload))
+        chunks = split_features(features, settings.score_task_rows)
+        seconds["features"] = time.perf_counter() - started
+        model, seconds["load_model"] = loading.result()
     kept = pd.DataFrame({"asset_id": assets["asset_id"].to_numpy(), "service_center": assets["service_center"],
                          "customers_served": assets["customers_served"]})
     log().info("%d assets in %d counties / %d zones, %d scoring chunk(s), %s v%s (%s)", len(assets),
@@ -178,8 +231,17 @@ def read_alert_area(alert: AlertContext) -> AlertArea:
     return AlertArea(model, kept, chunks, len(counties), len(zones), seconds)
 
 
+def _timed(function: Any, *args: Any) -> tuple[Any, float]:
+    started = time.perf_counter()
+    return function(*args), time.perf_counter() - started
+
+
 def score_chunk(chunk: ScoringChunk, model: ModelRef) -> ChunkScores:
     """Outage probabilities of one chunk's rows with `model`; writes nothing (the join stores them)."""
+    # Imported here: XGBoost and scikit-learn took 2 s of a run process's start (the model load
+    # that needs them runs beside the assets' read instead).
+    from gridflow.storm.scoring import score_frame, with_threads
+
     started = time.perf_counter()
     # Thread count does not change the probabilities, only how the chunks scored at once share the cores.
     estimator = with_threads(model.load(), chunk_threads(chunk.count, get_settings().task_workers))
@@ -219,10 +281,16 @@ def store_area_scores(alert: AlertContext, area: AlertArea, parts: Sequence[Chun
 
 
 def plan_crews(alert: AlertContext, area: ScoredArea) -> CrewPlan:
-    """Expected outages, customers out and crews per service center, with the assets to check first."""
+    """Expected outages, customers out and crews per service center, with the assets to check
+    first and where they are."""
     settings = get_settings().storm
-    return build_crew_plan(area.scored, settings.crews_per_outage, settings.priority_assets_per_center,
+    plan = build_crew_plan(area.scored, settings.crews_per_outage, settings.priority_assets_per_center,
                            context=f"{alert.payload['event']} v{alert.version}")
+    # Looked up for the listed assets only: carrying locations for every scored asset would grow
+    # the million-row frame each step persists.
+    with warehouse().connect() as conn:
+        locations = storm_store.read_asset_locations(conn, priority_asset_ids(plan))
+    return with_locations(plan, locations)
 
 
 def store_crew_plan(alert: AlertContext, plan: CrewPlan, area: ScoredArea, flow_run_id: str | None) -> int:
@@ -245,13 +313,16 @@ def cancel_crew_plan(alert: AlertContext) -> int:
 
 def plan_report(alert: AlertContext) -> PlanReport:
     """The warning's current plan (active, cancelled or superseded) rendered for artifacts."""
+    key = artifact_key(alert.payload.get("event"), alert.chain_id)
     with warehouse().connect() as conn:
         found = storm_store.read_plan(conn, alert.chain_id)
+        statuses = {int(row["id"]): str(row["status"]) for row in storm_store.list_plans(conn, alert.chain_id)}
     if found is None:
         markdown = f"No crew plan for {alert.title} (v{alert.version}): {alert.decision.reason}\n"
-        return PlanReport(markdown, alert.title[:200])
+        return PlanReport(key, markdown, alert.title[:200], statuses=statuses)
     plan, lines = found
-    return PlanReport(plan_markdown(plan, lines),
+    return PlanReport(key, plan_markdown(plan, lines, alert=alert.payload),
                       f"{plan['status']}: {alert.title[:150]} v{plan['alert_version']}",
                       plan_table(lines),
-                      f"Plan {plan['id']} ({plan['status']}) for {alert.title} v{plan['alert_version']}")
+                      f"Plan {plan['id']} ({plan['status']}) for {alert.title} v{plan['alert_version']}",
+                      statuses)

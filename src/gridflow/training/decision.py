@@ -17,8 +17,9 @@ def settle_decision(
     engine: Engine, model: str, decision: GateDecision, logged: registry.LoggedModel, evaluation: Evaluation,
     trigger: str, *, actor: str, approval: Approval | None = None,
 ) -> AliasMove:
-    """Move the `champion` alias on a pass, record the decision either way, and emit
-    MODEL_PROMOTED or PROMOTION_REJECTED.
+    """Move the `champion` alias on a pass (compare-and-set: only from the champion the challenger
+    was evaluated against), record the decision either way, and emit MODEL_PROMOTED or
+    PROMOTION_REJECTED.
 
     With an operator's `approval`, the operator is the decision's actor (instead of `actor`) and
     the answer is kept in the audit row and on the model version's tags."""
@@ -36,10 +37,11 @@ def settle_decision(
         actor=approval.approver if approval is not None else actor,
         trigger=trigger, mlflow_run_id=logged.run_id, metrics=metrics,
     )
+    # The move's action, not the gate's: a pass becomes a rejection when the champion moved meanwhile.
     events.emit(events.Event(
-        event=events.MODEL_PROMOTED if decision.promote else events.PROMOTION_REJECTED,
+        event=events.MODEL_PROMOTED if move.action == "promote" else events.PROMOTION_REJECTED,
         resource=events.resource(events.model_resource(model)),
-        payload={"version": logged.version, "reason": decision.reason, "audit_id": move.audit_id},
+        payload={"version": logged.version, "reason": move.reason, "audit_id": move.audit_id},
     ))
     return move
 

@@ -1,5 +1,6 @@
-"""Logging a challenger to MLflow: params, metrics, lineage tags, the model, its drift reference and,
-for a use case that forecasts with an interval, the interval metrics and holdout plots."""
+"""Logging a challenger to MLflow: params, metrics, lineage tags, a description linking the Prefect
+run, the model, its drift reference, the interval metrics of a use case that forecasts with an
+interval, and the use case's holdout figures with the model's feature importance."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from gridflow.registry import mlflow_registry as registry
 from gridflow.runtime import log, mlflow_ready
 from gridflow.training import plots
 from gridflow.training.data import TrainingData
+from gridflow.training.importance import feature_importance
+from gridflow.training.links import prefect_flow_run_url, run_description
 from gridflow.usecases.base import Evaluation, Fitted, UseCase
 from gridflow.validation.report import ValidationReport
 
@@ -42,7 +45,8 @@ def register_challenger(
     finished retrain again (a lost Dask worker), and one key must never make two versions."""
     mlflow_ready()
     model = use_case.name
-    root = get_settings().mlflow_artifact_root
+    settings = get_settings()
+    root = settings.mlflow_artifact_root
     experiment_id = registry.ensure_experiment(model, None if root is None else f"{root.rstrip('/')}/{model}")
     train, holdout = use_case.split(features)
     columns = use_case.feature_columns()
@@ -60,7 +64,7 @@ def register_challenger(
         model=fitted.model,
         params={**fitted.params, **use_case.params(), "features": ",".join(columns),
                 # The drift monitor counts the rows that landed after this instant.
-                "train_end_utc": fitted.train_end_utc},
+                "train_start_utc": fitted.train_start_utc, "train_end_utc": fitted.train_end_utc},
         metrics=run_metrics(fitted, evaluation) | recorded,
         tags={
             "gridflow.git_commit": git_commit(),
@@ -68,7 +72,13 @@ def register_challenger(
             "gridflow.trigger": trigger,
             "gridflow.data_digest": data.digest,
             "gridflow.validation": "passed" if validation.success else "failed",
+            "gridflow.validation_summary": validation.reason.splitlines()[0],
+            "gridflow.data_source": data.source,
             "prefect.flow_run_id": flow_run_id,
+            "prefect.flow_run_name": flow_run_name,
+            # The run's description in the MLflow UI: a link back to the Prefect run that made it.
+            registry.DESCRIPTION_TAG: run_description(
+                flow_run_name, prefect_flow_run_url(settings, flow_run_id) if flow_run_id else None, trigger),
             **({registry.RUN_KEY_TAG: run_key} if run_key else {}),
         },
         training_frame=train[[*columns, use_case.target]],
@@ -82,7 +92,7 @@ def register_challenger(
         frames={REFERENCE_PATH: reference_frame(train, columns, use_case.target, fitted)},
         run_name=f"{model}-{flow_run_name}",
     )
-    log_holdout_plots(use_case, fitted, holdout, logged.run_id)
+    log_holdout_plots(use_case, fitted, holdout, columns, logged.run_id)
     log().info("registered %s version %s (run %s)", model, logged.version, logged.run_id)
     return replace(logged, recorded=recorded)
 
@@ -94,16 +104,15 @@ def interval_metrics(use_case: UseCase, fitted: Fitted, holdout: pd.DataFrame) -
     return {k: float(v) for k, v in values.items() if v is not None and math.isfinite(v)}
 
 
-def log_holdout_plots(use_case: UseCase, fitted: Fitted, holdout: pd.DataFrame, run_id: str) -> list[str]:
-    """Log forecast-vs-actual (a holdout fortnight with the band) and error-by-hour per zone for a
-    use case that has a holdout forecast; returns the artifact paths."""
-    forecast = use_case.holdout_forecast(fitted.model, holdout)
-    if forecast is None:
-        return []
-    figures = {}
-    for zone, rows in forecast.groupby(ZONE, sort=True, observed=True):
-        figures[f"plots/{zone}_forecast_vs_actual.png"] = plots.forecast_vs_actual(rows, f"{use_case.name} {zone}")
-        figures[f"plots/{zone}_error_by_hour.png"] = plots.error_by_hour(rows, f"{use_case.name} {zone}")
+def log_holdout_plots(
+    use_case: UseCase, fitted: Fitted, holdout: pd.DataFrame, columns: list[str], run_id: str
+) -> list[str]:
+    """Log the use case's holdout figures and the model's feature importance as images under
+    `plots/`; returns the artifact paths."""
+    figures = use_case.holdout_figures(fitted.model, holdout)
+    importance = feature_importance(fitted.model, columns)
+    if importance is not None and importance.sum() > 0:
+        figures["plots/feature_importance.png"] = plots.feature_importance(importance, use_case.name)
     try:
         registry.log_figures(run_id, figures)
     finally:

@@ -68,6 +68,8 @@ class UseCase(ABC):
     headline_metrics: tuple[str, ...] = ()
     # Whether the use case can be trained per zone (`<name>.<zone>`): its config has a `zones` list.
     zoned: bool = False
+    # What a reviewer must know the model does not do: printed in every version's model card.
+    known_limits: tuple[str, ...] = ()
 
     def __init__(self, config: UseCaseConfig | None = None) -> None:
         self.config = config if config is not None else self.config_type()
@@ -157,6 +159,11 @@ class UseCase(ABC):
         """The holdout's forecast with its band, per zone, for the plots logged with a retrain; None
         when the use case has no such picture."""
         return None
+
+    def holdout_figures(self, model: Any, holdout: pd.DataFrame) -> dict[str, Any]:
+        """Matplotlib figures of the model on the holdout by artifact file name (`plots/...png`),
+        logged with the retrain's run; none by default."""
+        return {}
 
     def issued_accuracy(self, engine: Engine, window: Window, champion: Champion) -> dict[str, Any] | None:
         """The champion's production error from what it issued over the monitor's window, or None

@@ -108,8 +108,9 @@ class ErcotConfig(BaseModel):
     base_url: str = Field(default="https://www.ercot.com", description="MIS host; a replay server offline.")
     max_attempts: int = Field(default=5, ge=1, description="Tries per request on 429/5xx/network errors.")
     backoff_seconds: float = Field(default=1.0, ge=0.0, description="First retry delay; doubles each try.")
-    max_zip_bytes: int = Field(default=50 * 1024 * 1024, ge=1, description="Largest download accepted.")
-    max_csv_bytes: int = Field(default=500 * 1024 * 1024, ge=1, description="Largest uncompressed member.")
+    # Real ZIPs are kilobytes to ~1 MB and their CSVs a few MB: generous multiples, not room for a bomb.
+    max_zip_bytes: int = Field(default=16 * 1024 * 1024, ge=1, description="Largest download accepted.")
+    max_csv_bytes: int = Field(default=64 * 1024 * 1024, ge=1, description="Largest uncompressed member.")
 
 
 STORM_EVENTS_DEFAULT = (

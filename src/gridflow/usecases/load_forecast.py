@@ -72,6 +72,17 @@ class LoadForecast(UseCase):
     rows_label = "hourly targets"
     headline_metrics = ("mape", "rmse", "peak_hour_mape")
     zoned = True
+    known_limits = (
+        "Day-ahead hourly load only: every input is as known at the issue time (09:00 market-local "
+        "the day before); it is not an intraday or a long-term forecast.",
+        "The P10-P90 band is conformal (relative residual quantiles per local hour over the last year "
+        "of training): its coverage on the holdout is recorded above and is not guaranteed on new data.",
+        "Trained on the configured zones' own history: loads or weather outside what it has seen "
+        "(record heat, new large loads, a zone re-defined) are extrapolated by trees, i.e. flattened.",
+        "Weather features in training and evaluation use observed weather with simulated forecast "
+        "error unless stored forecast vintages cover those days; production issues use the real vintage.",
+        "Scored on one time-ordered holdout; the rolling-origin backtest shows how stable that figure is.",
+    )
 
     # -- weather set-up -------------------------------------------------------------------
 
@@ -263,6 +274,18 @@ class LoadForecast(UseCase):
         q = intervals.predict_quantiles(model, holdout[self.feature_columns()])
         ids = holdout[[f.ZONE, f.INTERVAL_START_LOCAL, self.target]].reset_index(drop=True)
         return pd.concat([ids, q.reset_index(drop=True)], axis=1)
+
+    def holdout_figures(self, model: Any, holdout: pd.DataFrame) -> dict[str, Any]:
+        """Per zone: holdout weeks (typical, peak, worst) against actuals, MAPE by local hour and by month."""
+        from gridflow.training import plots  # imported late: matplotlib only where figures are drawn
+
+        figures = {}
+        for zone, rows in self.holdout_forecast(model, holdout).groupby(f.ZONE, sort=True, observed=True):
+            title = f"{self.name} {zone}"
+            figures[f"plots/{zone}_forecast_vs_actual.png"] = plots.forecast_vs_actual(rows, title)
+            figures[f"plots/{zone}_error_by_hour.png"] = plots.error_by_hour(rows, title)
+            figures[f"plots/{zone}_error_by_month.png"] = plots.error_by_month(rows, title)
+        return figures
 
     def baseline_predictions(self, holdout: pd.DataFrame) -> np.ndarray:
         """Same hour one week earlier: the seasonal-naive forecast, legal day-ahead."""

@@ -52,6 +52,15 @@ class OutageRisk(UseCase):
     baseline_label = "climatology baseline"
     rows_label = "asset outcomes of the latest storms"
     headline_metrics = ("brier", "pr_auc")
+    known_limits = (
+        "Learns from the storm outcomes in the warehouse only (the demo's are SYNTHETIC, seeded by "
+        "`gridflow storm seed`): its probabilities are as good as that history is like the next storm.",
+        "One probability per asset per warning, from the warning's figures (gust, hail, severity, event) "
+        "and the asset's attributes; it knows nothing of the storm's actual track inside the area.",
+        "Scored on the latest held-out storms only: few storms, so the per-storm figures are noisy.",
+        "Asset types, materials and events outside the levels seen in training get no level of their "
+        "own (their indicator columns are all zero).",
+    )
 
     def load_dataset(self, conn: Connection) -> pd.DataFrame:
         """Every storm outcome joined to its asset's attributes, oldest storm first."""
@@ -124,6 +133,18 @@ class OutageRisk(UseCase):
     def baseline_predictions(self, holdout: pd.DataFrame) -> np.ndarray:
         """The failure rate of earlier storms of the same event and gust band (climatology)."""
         return holdout[BASELINE].to_numpy(dtype="float64")
+
+    def holdout_figures(self, model: Any, holdout: pd.DataFrame) -> dict[str, Any]:
+        """The reliability curve of challenger and climatology on the held-out storms, and per storm
+        the expected outage count of each against the actual one."""
+        from gridflow.training import calibration_plots as plots  # imported late: matplotlib only here
+
+        y = holdout[TARGET].to_numpy(dtype="float64")
+        curves = {"challenger": np.asarray(model.predict(holdout[self.feature_columns()]), dtype="float64"),
+                  self.baseline_label: self.baseline_predictions(holdout)}
+        counts = plots.storm_counts(holdout[STORM_ID].to_numpy(), y, curves)
+        return {"plots/reliability.png": plots.reliability_curve(y, curves, self.name),
+                "plots/storm_expected_vs_actual.png": plots.expected_vs_actual(counts, self.name)}
 
     def params(self) -> dict[str, Any]:
         """Split, calibration and gate settings recorded with each run."""

@@ -17,19 +17,43 @@ previous None. After promote v1, v2 and one rollback, there is nothing earlier: 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, Engine, insert, select, text
 
+from gridflow.warehouse.engine import SQLITE_BEGIN
 from gridflow.warehouse.tables import AUDIT_ACTIONS, promotion_audit
 
 _LINEAGE_ACTIONS = ("promote", "rollback")
+# First key of the PostgreSQL advisory lock of a champion move; the second is the model's hash.
+_PG_CHAMPION_LOCK = 0x67666370  # "gfcp"
+# A holder that hangs (a registry that stops answering) makes the next mover fail, not wait for ever.
+_PG_LOCK_TIMEOUT = "120s"
 
 
 def _version(value: Any) -> str | None:
     # MLflow model versions are ints in some APIs and strings in others; store one form.
     return None if value is None else str(value)
+
+
+@contextmanager
+def champion_lock(engine: Engine, model_name: str) -> Iterator[Connection]:
+    """A warehouse transaction that no other process's champion move of `model_name` overlaps:
+    read the alias, compare, move it and write the audit row inside it.
+
+    PostgreSQL: a transaction-level advisory lock per model. SQLite: the database's write lock,
+    taken at BEGIN (IMMEDIATE), so keep the body short. Both are released at commit or rollback,
+    and by the database itself when the holder's connection dies with its process.
+    """
+    with engine.connect().execution_options(**{SQLITE_BEGIN: "IMMEDIATE"}) as conn, conn.begin():
+        if conn.dialect.name == "postgresql":
+            conn.execute(text(f"SET LOCAL lock_timeout = '{_PG_LOCK_TIMEOUT}'"))
+            conn.execute(text("SELECT pg_advisory_xact_lock(:ns, hashtext(:model))"),
+                         {"ns": _PG_CHAMPION_LOCK, "model": model_name})
+        yield conn
 
 
 def record_decision(

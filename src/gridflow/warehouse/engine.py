@@ -16,13 +16,20 @@ from sqlalchemy.engine import make_url
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+# How long a writer waits for another process's write transaction (one file, one chunk) to end.
+# Generous on purpose: two ingests at once take turns; a wait is not an error.
+SQLITE_BUSY_TIMEOUT_MS = 600_000
 
 # Any constant works; it only has to be the same for every process migrating this database.
 _PG_MIGRATION_LOCK = 0x67726964666C6F77  # "gridflow"
 
-# Execution option read by the SQLite "begin" hook: "DEFERRED" (default) or "IMMEDIATE".
+# Execution option read by the SQLite "begin" hook: "DEFERRED", "IMMEDIATE" or "EXCLUSIVE". Unset,
+# an explicit transaction (`engine.begin()`, `conn.begin()`) is IMMEDIATE and an implicit one (a
+# statement on a plain `engine.connect()`) DEFERRED; see `_install_sqlite_hooks`.
 SQLITE_BEGIN = "sqlite_begin"
+
+# Connections whose next transaction is begun implicitly by a statement (reads on `engine.connect()`).
+_IMPLICIT_BEGIN = "gridflow_implicit_begin"
 
 
 def _json_default(value: Any) -> Any:
@@ -57,6 +64,16 @@ def json_dumps(value: Any) -> str:
 
 
 def _install_sqlite_hooks(engine: Engine) -> None:
+    """WAL, foreign keys, a long busy timeout, and BEGIN IMMEDIATE for explicit transactions.
+
+    SQLite lets one writer in at a time. A DEFERRED transaction that reads and then writes (open a
+    ledger row after looking up the content; upsert after probing) cannot wait for the write lock:
+    SQLite answers "database is locked" at once, whatever the busy timeout, because its snapshot may
+    already be stale. So every explicit transaction takes the write lock when it begins (and waits
+    for it, up to the busy timeout); statements on a plain connection stay DEFERRED readers, which
+    WAL lets run next to a writer. (`exec_driver_sql` sends no before_execute event, so on a plain
+    connection it begins IMMEDIATE: safe, only not concurrent.)
+    """
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take BEGIN away from the sqlite3 driver, which skips it for SELECT and DDL; the
@@ -71,20 +88,35 @@ def _install_sqlite_hooks(engine: Engine) -> None:
         finally:
             cursor.close()
 
+    @event.listens_for(engine, "before_execute")
+    def _on_execute(conn: Connection, *_args: Any) -> None:
+        # Fires before SQLAlchemy's autobegin: outside a transaction, the coming BEGIN is implicit.
+        if not conn.in_transaction():
+            conn.info[_IMPLICIT_BEGIN] = True
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
+        implicit = conn.info.pop(_IMPLICIT_BEGIN, False)
         options = conn.get_execution_options()
         if options.get("isolation_level") == "AUTOCOMMIT":
             return
-        mode = str(options.get(SQLITE_BEGIN, "DEFERRED")).upper()
+        mode = str(options.get(SQLITE_BEGIN, "DEFERRED" if implicit else "IMMEDIATE")).upper()
         if mode not in {"DEFERRED", "IMMEDIATE", "EXCLUSIVE"}:
             raise ValueError(f"{SQLITE_BEGIN} must be DEFERRED, IMMEDIATE or EXCLUSIVE, not {mode}")
         conn.exec_driver_sql(f"BEGIN {mode}")
 
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        # A statement that failed before it began a transaction leaves the mark; the next user of
+        # this pooled connection must not inherit it.
+        if record is not None:
+            record.info.pop(_IMPLICIT_BEGIN, None)
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an Engine for `url`: SQLite gets WAL, foreign keys and a busy timeout (its folder
-    is created); PostgreSQL gets pre-ping. Extra keyword arguments go to `create_engine`."""
+    """Create an Engine for `url`: SQLite gets WAL, foreign keys, a long busy timeout and BEGIN
+    IMMEDIATE for explicit transactions (its folder is created); PostgreSQL gets pre-ping. Extra
+    keyword arguments go to `create_engine`."""
     sa_url = make_url(url)
     backend = sa_url.get_backend_name()
     kwargs.setdefault("json_serializer", json_dumps)

@@ -12,6 +12,7 @@ encoding can run ahead, on another thread; `stage_frame` fills a temporary table
 
 from __future__ import annotations
 
+import codecs
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -30,6 +31,8 @@ _COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, header
 _COPY_TRAILER = b"\xff\xff"
 _COPY_CHUNK_ROWS = 100_000
 _NULL_PIECE = np.frombuffer(b"\xff\xff\xff\xff", dtype=np.uint8)
+# From this many distinct strings a column's pieces are built with numpy, not one `bytes` each.
+_TEXT_VECTOR_MIN = 1_000
 _PG_EPOCH_US = 946_684_800_000_000  # 2000-01-01 (PostgreSQL's timestamp epoch) in Unix µs
 
 _OID_BOOL, _OID_INT8, _OID_INT2, _OID_INT4 = 16, 20, 21, 23
@@ -133,8 +136,37 @@ def _pg_fast_pieces(kind: str | None, oid: int, series: pd.Series, encoding: str
         if coded is None:
             return None
         codes, uniques = coded
+        if len(uniques) >= _TEXT_VECTOR_MIN and codecs.lookup(encoding).name == "utf-8":
+            return _utf8_coded_pieces(codes, uniques)
         return _coded_pieces(codes, [_value_piece(u.encode(encoding)) for u in uniques])
     return None
+
+
+def _utf8_coded_pieces(codes: np.ndarray, uniques: list[str]) -> _Pieces:
+    """`_coded_pieces` of the values' UTF-8 bytes, built from one Arrow string buffer: a million
+    distinct ids (an asset's outage score) took ~1.5 s as one `bytes` per value."""
+    import pyarrow as pa
+
+    array = pa.array(uniques, type=pa.large_string())
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[array.offset : array.offset + len(array) + 1]
+    data = array.buffers()[2]
+    body = np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]] if data is not None else np.empty(0, np.uint8)
+    lengths = np.diff(offsets)
+    # Piece i is its 4-byte big-endian length then its bytes; the NULL piece (code -1) goes last.
+    starts = np.arange(len(uniques), dtype=np.int64) * 4 + (offsets[:-1] - offsets[0])
+    blob = np.empty(len(body) + 4 * len(uniques) + 4, dtype=np.uint8)
+    header = np.zeros(len(blob), dtype=bool)
+    header[(starts[:, None] + np.arange(4)).reshape(-1)] = True
+    header[-4:] = True
+    blob[~header] = body
+    blob[header] = np.concatenate([lengths.astype(">i4").view(np.uint8), _NULL_PIECE])
+    piece_lengths = np.append(lengths + 4, 4)
+    piece_starts = np.append(starts, len(blob) - 4)
+    used = piece_lengths[codes]
+    if len(used) and (used == used[0]).all():
+        width = int(used[0])
+        return _Fixed(blob[piece_starts[codes][:, None] + np.arange(width)])
+    return _Varying(blob, piece_starts[codes], used)
 
 
 def _copy_chunk(columns: list[_Pieces]) -> bytes:

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import socket
+import ssl
+
 import httpx
 import pytest
 
-from gridflow.clients.http_retry import Failure, HttpError, Outcome, RetryPolicy, http_errors, send_with_retry
+from gridflow.clients.http_retry import (
+    Failure,
+    HttpError,
+    Outcome,
+    RetryPolicy,
+    endpoint,
+    http_errors,
+    send_with_retry,
+    transport_reason,
+)
 from gridflow.clients.rate_limit import RateLimiter
+from gridflow.errors import SourceUnreachable
 
 URL = "https://example.test/data?id=1"
 POLICY = RetryPolicy(max_attempts=3, backoff_seconds=1.0)
@@ -70,16 +83,53 @@ def test_the_error_hook_decides_the_exception():
     assert (failure.outcome, failure.attempts, failure.retry_after) == (Outcome.RETRY_AFTER_TOO_LONG, 1, 3600.0)
 
 
-def test_transport_errors_can_be_left_to_the_caller():
+def test_transport_errors_end_in_source_unreachable_at_once_or_after_the_retries():
     tries = []
 
     def send() -> httpx.Response:
         tries.append(1)
-        raise httpx.ConnectError("refused")
+        raise httpx.ConnectError("refused", request=httpx.Request("GET", URL))
 
-    with pytest.raises(httpx.ConnectError):
-        send_with_retry(send, POLICY, lambda s: None, error=http_errors("Svc", URL), retry_transport_errors=False)
-    assert len(tries) == 1
-    with pytest.raises(httpx.ConnectError):
-        send_with_retry(send, POLICY, lambda s: None, error=http_errors("Svc", URL))
-    assert len(tries) == 1 + POLICY.max_attempts
+    with pytest.raises(SourceUnreachable) as info:
+        send_with_retry(send, POLICY, lambda s: None, error=http_errors("Svc", URL), retry_transport_errors=False,
+                        service="Svc")
+    assert len(tries) == 1 and info.value.attempts == 1
+    # The endpoint drops the query string (it may carry a secret) and names the port.
+    assert str(info.value) == "Svc unreachable at https://example.test:443/data: ConnectError: refused"
+    with pytest.raises(SourceUnreachable) as info:
+        send_with_retry(send, POLICY, lambda s: None, error=http_errors("Svc", URL), service="Svc")
+    assert len(tries) == 1 + POLICY.max_attempts and info.value.attempts == POLICY.max_attempts
+    assert isinstance(info.value.__cause__, httpx.ConnectError)
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("https://user:pw@api.example.test/v1/feed?key=secret#x", "https://api.example.test:443/v1/feed"),
+    ("http://127.0.0.1:8080/a/b?x=1", "http://127.0.0.1:8080/a/b"),
+    ("http://[::1]:9/p", "http://[::1]:9/p"),
+])
+def test_endpoint_keeps_scheme_host_port_path_only(url, expected):
+    assert endpoint(url) == expected
+
+
+def _wrapped(root: BaseException) -> httpx.ConnectError:
+    # As httpx raises it: its error, caused by httpcore's, caused by the socket's.
+    try:
+        try:
+            raise root
+        except BaseException as inner:
+            raise httpx.ConnectError(str(root)) from inner
+    except httpx.ConnectError as exc:
+        return exc
+
+
+@pytest.mark.parametrize(("exc", "reason"), [
+    (_wrapped(ConnectionRefusedError(111, "Connection refused")), "connection refused (nothing listens on that port)"),
+    (_wrapped(socket.gaierror(-2, "Name or service not known")), "host name not resolved (DNS: Name or service not known)"),
+    (_wrapped(ssl.SSLError(1, "[SSL: WRONG_VERSION_NUMBER] wrong version number")), "TLS handshake failed ("),
+    (_wrapped(ConnectionResetError(104, "Connection reset by peer")), "connection reset by the server"),
+    (httpx.ConnectTimeout("timed out"), "no answer in time (connect timeout)"),
+    (httpx.ReadTimeout("timed out"), "no answer in time (read timeout)"),
+    (httpx.RemoteProtocolError("Server disconnected"), "the server closed the connection without a complete answer"),
+])
+def test_transport_reason_names_the_class_of_failure(exc, reason):
+    assert transport_reason(exc).startswith(reason)

@@ -10,10 +10,11 @@ import pytest
 
 from gridflow.clients.http_retry import HttpError, RetryPolicy
 from gridflow.clients.nws import NwsClient, Validators
-from gridflow.errors import ConfigError
+from gridflow.errors import ConfigError, SourceUnreachable
 from gridflow.replay import ReplayServer, Reply
 from gridflow.replay.nws import SVR_ALERT_ID, SVR_UPDATE_ID, serve_nws, texas_storm_scenario
 from gridflow.sources.nws_alerts import parse_alert_document
+from gridflow.transient import is_transient
 from tests.conftest import free_port
 
 UA = "gridflow-test/1.0 (storm-response; ops@utility.example)"
@@ -153,10 +154,15 @@ def test_area_filter_and_several_areas(replay, nws):
         c.active_alerts([" "])
 
 
-def test_connection_errors_are_retried_then_re_raised_unchanged():
+def test_connection_errors_are_retried_then_raise_source_unreachable():
     waits: list[float] = []
-    c = NwsClient(f"http://127.0.0.1:{free_port()}", user_agent=UA, sleep=waits.append,
+    port = free_port()
+    c = NwsClient(f"http://127.0.0.1:{port}", user_agent=UA, sleep=waits.append,
                   retry=RetryPolicy(max_attempts=3, backoff_seconds=0.25))
-    with c, pytest.raises(httpx.ConnectError):
+    with c, pytest.raises(SourceUnreachable) as info:
         c.active_alerts(["TX"])
     assert waits == [0.25, 0.5]
+    # The endpoint without its query string; the task layer still retries it.
+    assert str(info.value) == (f"NWS API unreachable at http://127.0.0.1:{port}/alerts/active: "
+                               "connection refused (nothing listens on that port)")
+    assert info.value.attempts == 3 and is_transient(info.value)

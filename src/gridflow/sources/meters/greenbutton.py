@@ -11,6 +11,7 @@ Files are one customer's account (thousands of rows), so these parsers go line b
   `"start to end","kWh","quality"`; Delivered = consumption, Received = generation.
 
 Times are local Pacific prevailing time; a repeated fall-back label is daylight first (file order).
+A blank usage is a missing reading (dropped, reported); text such as `n/a` rejects the file.
 Not supported: Green Button XML (ESPI), gas-only files, COST, and other utilities' column sets.
 """
 
@@ -66,7 +67,7 @@ def parse_pge(data: bytes, source: str, meter_id: str) -> Parsed:
     if not usage_cols and not net:
         raise ParseError(source, f"line {head + 1}: no USAGE, USAGE (kWh) or IMPORT/EXPORT (kWh) column")
     idx = {n: names.index(n) for n in names}
-    rows, issues, gas = [], [], 0
+    rows, issues, gas, blanks = [], [], 0, []
     for number, fields in enumerate(csv.reader(lines[head + 1:]), start=head + 2):
         if not fields or not any(f.strip() for f in fields):
             continue
@@ -96,10 +97,10 @@ def parse_pge(data: bytes, source: str, meter_id: str) -> Parsed:
         values = ([(CONSUMPTION, get("IMPORT (KWH)"), 1), (GENERATION, get("EXPORT (KWH)"), 1)] if net
                   else [(None, get(usage_cols[0]), 0)])
         for channel, text, _ in values:
-            try:
-                kwh = float(text.replace(",", ""))
-            except ValueError:
-                raise ParseError(source, f"line {number}: usage {text!r} is not a number of kWh") from None
+            if not text:
+                blanks.append(number)
+                continue
+            kwh = _kwh(text.replace(",", ""), text, number, source)
             if channel is None:
                 channel, kwh = (CONSUMPTION, kwh) if kwh >= 0 else (GENERATION, -kwh)
             elif kwh < 0:
@@ -107,7 +108,8 @@ def parse_pge(data: bytes, source: str, meter_id: str) -> Parsed:
             rows.append((number, channel, day * 1440 + start, minutes, kwh, estimated))
     if gas:
         issues.append(f"{gas} non-electric (gas) row(s) dropped: therms are not interval kWh")
-    return _finish(rows, meter, PACIFIC, source, issues, PGE_FORMAT, len(rows))
+    _report_blanks(blanks, issues)
+    return _finish(rows, meter, PACIFIC, source, issues, PGE_FORMAT, len(rows) + len(blanks))
 
 
 def parse_sce(data: bytes, source: str, meter_id: str) -> Parsed:
@@ -116,7 +118,7 @@ def parse_sce(data: bytes, source: str, meter_id: str) -> Parsed:
     location = next((m.group(1) for line in lines[:20]
                      if (m := re.search(r"For location:\s*([^\"]+)", line))), None)
     meter = f"sce:{location.strip()}" if location else meter_id
-    channel, rows = None, []
+    channel, rows, blanks, issues = None, [], [], []
     for number, line in enumerate(lines, start=1):
         text = line.strip()
         if "time period" in text and "Energy" in text:
@@ -133,21 +135,39 @@ def parse_sce(data: bytes, source: str, meter_id: str) -> Parsed:
             raise ParseError(source, f"line {number}: no kWh value" + (
                 " (last line: the file looks truncated)" if number == len(lines) else ""))
         start, end = pd.Timestamp(m.group(1)), pd.Timestamp(m.group(2))
-        try:
-            kwh = float(fields[1])
-        except ValueError:
-            raise ParseError(source, f"line {number}: usage {fields[1]!r} is not a number of kWh") from None
+        if not fields[1].strip():
+            blanks.append(number)
+            continue
+        kwh = _kwh(fields[1].strip(), fields[1], number, source)
         if kwh < 0:
             raise ParseError(source, f"line {number}: negative kWh {fields[1]!r}")
         quality = fields[2].lower() if len(fields) > 2 else ""
         minutes = int((end - start).total_seconds() // 60) % 1440 or 1440
         rows.append((number, channel, start.value // _NS_MIN, minutes, kwh, "estimat" in quality))
-    return _finish(rows, meter, PACIFIC, source, [], SCE_FORMAT, len(rows))
+    _report_blanks(blanks, issues)
+    return _finish(rows, meter, PACIFIC, source, issues, SCE_FORMAT, len(rows) + len(blanks))
+
+
+def _kwh(text: str, shown: str, number: int, source: str) -> float:
+    """A usage value as kWh; text (`n/a`, `NaN`) or an infinite number rejects the file at its line."""
+    try:
+        kwh = float(text)
+    except ValueError:
+        kwh = float("nan")
+    if not np.isfinite(kwh):
+        raise ParseError(source, f"line {number}: usage {shown!r} is not a number of kWh (only a blank value "
+                                 "is a missing reading)")
+    return kwh
+
+
+def _report_blanks(lines: list[int], issues: list[str]) -> None:
+    if lines:
+        issues.append(f"{len(lines)} blank usage value(s) dropped: missing readings (lines {examples(lines)})")
 
 
 def _finish(rows, meter: str, tz: str, source: str, issues: list[str], fmt: str, read: int) -> Parsed:
     if not rows:
-        raise ParseError(source, "no interval rows found")
+        raise ParseError(source, "no interval rows found" + (" (every usage value is blank)" if read else ""))
     number, channel, local_min, minutes, kwh, estimated = (np.array(c) for c in zip(*rows, strict=True))
     local_ns = local_min.astype("int64") * _NS_MIN
     series = (channel == GENERATION).astype("int64")

@@ -2,9 +2,10 @@
 
 The users' documents pass readings around as `timestamp,kWh`. Rules:
 
-* The timestamp is the interval START, ISO 8601. Either every timestamp carries an offset (`Z`,
-  `+00:00`, `-05:00`: exact instants) or none does (local wall clock in `tz`, America/Chicago by
-  default; a repeated fall-back label is daylight time first, standard time second, by file order).
+* The timestamp is the interval START, in one layout per file (see `timestamps`): ISO 8601,
+  `MM/DD/YYYY HH:MM[:SS]` or `MM/DD/YY HH:MM[:SS]`. Either every timestamp carries an offset (`Z`,
+  `+00:00`, `-05:00`: exact instants, ISO only) or none does (local wall clock in `tz`, America/Chicago
+  by default; a repeated fall-back label is daylight time first, standard time second, by file order).
 * The interval length is the most common step between readings (5, 15, 30 or 60 minutes) unless
   given. One channel (consumption), readings are actual.
 * Blank kWh is not a reading (dropped, reported). Non-numeric or negative kWh, bad timestamps,
@@ -20,7 +21,7 @@ import pandas as pd
 from gridflow.errors import ParseError
 from gridflow.frames import ERCOT_TZ
 from gridflow.ingest.contract import Parsed
-from gridflow.sources.meters import csvread, dst
+from gridflow.sources.meters import csvread, dst, timestamps
 from gridflow.sources.meters.frame import CONSUMPTION, build_meter_frame, empty_meter_frame, examples
 
 FORMAT = "simple_timestamp_kwh"
@@ -56,7 +57,8 @@ def parse_simple(data: bytes, source: str, meter_id: str, tz: str = ERCOT_TZ,
         bad = [i for i, v in enumerate(kwh_col.values) if not _is_number(v)]
         if bad:
             shown = ", ".join(repr(kwh_col.values[i]) for i in bad[:3])
-            raise fail(np.isin(kwh_col.codes, bad), f"kWh {shown} is not a number")
+            raise fail(np.isin(kwh_col.codes, bad), f"kWh {shown} is not a number (only a blank value is a "
+                                                   "missing reading)")
         kwh = np.array([float(v) if v else np.nan for v in kwh_col.values], dtype="float64")[kwh_col.codes]
     else:
         kwh = kwh_col.codes.astype("float64")
@@ -66,28 +68,19 @@ def parse_simple(data: bytes, source: str, meter_id: str, tz: str = ERCOT_TZ,
         raise fail(kwh < 0, "negative kWh: a meter's consumption reading cannot be below zero")
 
     ts = table.columns["timestamp"]
-    text = pd.Series(ts.values, dtype=object)
-    aware = text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True).to_numpy(dtype=bool)
-    if len(ts.values) and aware.any() and not aware.all():
-        raise fail(np.isin(ts.codes, np.flatnonzero(~aware)),
-                   "timestamps mix UTC offsets and local times; use one or the other")
-    parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=bool(aware.any()))
-    years = parsed.dt.year
-    bad = parsed.isna() | (years < _YEARS[0]) | (years > _YEARS[1])
-    if bad.any():
-        codes = np.flatnonzero(bad.to_numpy())
-        shown = ", ".join(repr(ts.values[i]) for i in codes[:3])
-        raise fail(np.isin(ts.codes, codes), f"timestamp {shown} is not an ISO 8601 time between "
-                                             f"{_YEARS[0]} and {_YEARS[1]}")
-    values_ns = parsed.dt.as_unit("ns").astype("int64").to_numpy() if not aware.any() else \
-        parsed.dt.tz_convert("UTC").dt.as_unit("ns").astype("int64").to_numpy()
-    row_ns = values_ns[ts.codes]
+    stamps = timestamps.parse_timestamps(ts.values, _YEARS)
+    if len(stamps.bad):
+        shown = ", ".join(repr(ts.values[i]) for i in stamps.bad[:3])
+        raise fail(np.isin(ts.codes, stamps.bad), f"timestamp {shown} {stamps.problem} "
+                                                  f"({timestamps.ACCEPTED_TEXT})")
+    aware = stamps.aware
+    row_ns = stamps.ns[ts.codes]
 
     blank = np.isnan(kwh)
     if blank.any():
         issues.append(f"{int(blank.sum())} blank kWh value(s) dropped: missing readings "
                       f"(lines {examples(csvread.row_lines(table, blank))})")
-    if aware.any():
+    if aware:
         utc_ns = row_ns
         local = pd.DatetimeIndex(utc_ns.view("M8[ns]")).tz_localize("UTC").tz_convert(tz)
         local_ns = local.tz_localize(None).asi8
@@ -148,10 +141,10 @@ def _infer_minutes(utc_ns: np.ndarray, issues: list[str]) -> int:
 
 
 def _is_number(value: str) -> bool:
+    # Blank is a missing reading; "nan"/"inf" parse as floats but are text, not readings.
     if value == "":
         return True
     try:
-        float(value)
+        return bool(np.isfinite(float(value)))
     except ValueError:
         return False
-    return True

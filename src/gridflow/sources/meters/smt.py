@@ -12,8 +12,9 @@ surplus-generation series interleaved, times in Central prevailing time. What th
   lands in the repeated hour (reported), otherwise the file is rejected.
 * The same interval twice: the row with the later REVISION_DATE wins; identical copies are
   dropped; conflicting copies with the same revision reject the file. Both are reported.
-* Non-numeric or negative kWh, unknown flags or channels, bad dates, a wrong field count or a
-  cut-off last line raise ParseError naming the lines.
+* Text in USAGE_KWH (`n/a`, `NULL`, `NaN`) is not a missing reading but a malformed file: only a
+  blank is missing. Non-numeric, non-finite or negative kWh, unknown flags or channels, bad dates,
+  a wrong field count or a cut-off last line raise ParseError naming the lines.
 """
 
 from __future__ import annotations
@@ -107,8 +108,8 @@ class _Parser:
         ecodes, end_min = self.decode("USAGE_END_TIME", _minutes, "a time HH:MM")
         kwh_col = t.columns["USAGE_KWH"]
         if kwh_col.values:  # pyarrow could not parse some value: find and name it
-            self.decode("USAGE_KWH", _kwh, "a number of kWh")
-            kcodes, kwh_by_code = self.decode("USAGE_KWH", _kwh, "a number of kWh")
+            kcodes, kwh_by_code = self.decode("USAGE_KWH", _kwh, "a number of kWh (only a blank value is a "
+                                                                 "missing reading)")
             kwh = kwh_by_code[kcodes]
         else:
             kwh = kwh_col.codes

@@ -13,6 +13,7 @@ from gridflow.clients.ercot_mis import (
     ErcotMISClient,
 )
 from gridflow.clients.http_retry import HttpError, RetryPolicy, parse_retry_after
+from gridflow.errors import SourceUnreachable
 from gridflow.replay import ReplayServer, Reply
 from gridflow.replay.ercot_mis import serve_html_listing
 from tests.unit.sources.ercot.golden_io import FIXTURES
@@ -131,17 +132,22 @@ def test_download_cap(server):
         client.download("42")
 
 
-def test_connection_errors_are_retried_then_reraised_unchanged():
+def test_connection_errors_are_retried_then_raise_source_unreachable():
     waits: list[float] = []
     with ErcotMISClient("http://127.0.0.1:9", retry=FAST, sleep=waits.append, timeout=2.0) as client, \
-            pytest.raises(httpx.ConnectError):
+            pytest.raises(SourceUnreachable) as info:
         client.download("42")
     assert len(waits) == FAST.max_attempts - 1
+    assert str(info.value) == ("ERCOT MIS unreachable at http://127.0.0.1:9/misdownload/servlets/mirDownload: "
+                               "connection refused (nothing listens on that port)")
+    assert info.value.attempts == FAST.max_attempts
 
 
 def test_timeouts_are_transient_too(server):
-    server.add(DOWNLOAD_PATH, Reply(200, ZIP, delay=0.5), Reply(200, ZIP))
-    with client_for(server, timeout=httpx.Timeout(0.2)) as client:
+    # The first answer comes far too late for the client's timeout; the second at once. The timeout
+    # is generous (a loaded machine must not time out the prompt answer too), the delay far beyond it.
+    server.add(DOWNLOAD_PATH, Reply(200, ZIP, delay=30), Reply(200, ZIP))
+    with client_for(server, timeout=httpx.Timeout(3.0)) as client:
         assert client.download("42") == ZIP
         assert len(client.waits) == 1
 
