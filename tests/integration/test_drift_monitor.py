@@ -135,7 +135,9 @@ def test_drift_triggers_a_served_retrain_once(gridflow_env, tmp_path):
             async with get_client() as client:
                 found = await client.read_artifacts(
                     artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["drift-check-load-forecast"])))
-            return [a.data for a in found if f"drift_check row {checked.check_id}." in a.data]
+            # By the event's id: other tests' checks on this shared server have the same key and row id.
+            return [a.data for a in found
+                    if f"drift_check row {checked.check_id}." in a.data and str(checked.event_id) in a.data]
 
         # The check's artifact names the retrain run its event started, with links to both.
         (markdown,) = asyncio.run(check_artifact())
