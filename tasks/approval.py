@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from uuid import UUID
 
@@ -45,7 +46,9 @@ def await_operator_approval(model: str, decision: GateDecision) -> Approval | No
                model, decision.challenger_version, decision.reason, request.timeout_s)
     form = PromotionApproval.with_initial_data(description=request.description)
     timed_out = threading.Event()
-    deadline = threading.Timer(request.timeout_s, _resume_at_deadline, (FlowRunContext.get().flow_run.id, timed_out))
+    # The timer's thread runs in this context: Prefect's settings (its API URL) live in context variables.
+    deadline = threading.Timer(request.timeout_s, contextvars.copy_context().run,
+                               (_resume_at_deadline, FlowRunContext.get().flow_run.id, timed_out))
     deadline.daemon = True
     deadline.start()
     try:
