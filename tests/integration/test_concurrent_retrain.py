@@ -23,24 +23,6 @@ from tests.integration.test_promotion_and_rollback import GATE, register
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def engine(request, tmp_path):
-    from gridflow.warehouse.engine import make_engine, upgrade
-
-    url = (f"sqlite:///{tmp_path / 'warehouse.db'}" if request.param == "sqlite"
-           else request.getfixturevalue("postgres_schema_url"))
-    eng = make_engine(url)
-    upgrade(eng)
-    yield eng
-    eng.dispose()
-
-
-@pytest.fixture
-def mlflow_store(tmp_path):
-    from gridflow.registry import mlflow_registry as registry
-
-    registry.configure(f"sqlite:///{tmp_path / 'mlflow.db'}")
-    return registry.ensure_experiment("toy", (tmp_path / "artifacts").as_uri())
 
 
 def _decide(logged, evaluated_against: str | None):

@@ -12,26 +12,11 @@ from gridflow.registry import mlflow_registry as registry
 from gridflow.registry.gate import GateThresholds, decide_promotion
 from gridflow.registry.promotion import apply_gate_decision, rollback_champion
 from gridflow.warehouse import audit
-from gridflow.warehouse.engine import make_engine, upgrade
 
 pytestmark = pytest.mark.integration
 GATE = GateThresholds(metric="mape", min_relative_improvement=0.01)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def engine(request, tmp_path):
-    url = (f"sqlite:///{tmp_path / 'warehouse.db'}" if request.param == "sqlite"
-           else request.getfixturevalue("postgres_schema_url"))
-    eng = make_engine(url)
-    upgrade(eng)
-    yield eng
-    eng.dispose()
-
-
-@pytest.fixture
-def mlflow_store(tmp_path):
-    registry.configure(f"sqlite:///{tmp_path / 'mlflow.db'}")
-    return registry.ensure_experiment("toy", (tmp_path / "artifacts").as_uri())
 
 
 def register(experiment_id: str, slope: float) -> registry.LoggedModel:
