@@ -17,6 +17,7 @@ from flows.ab_report import ab_report
 from flows.ingest_ercot import ingest_ercot
 from flows.ingest_pjm import ingest_pjm
 from flows.ingest_pjm_load import ingest_pjm_load
+from flows.ingest_pjm_prices import ingest_pjm_prices
 from flows.ingest_plant import ingest_plant_hourly
 from flows.ingest_smart_meter import ingest_smart_meter
 from flows.ingest_transformers import ingest_transformer_readings
@@ -166,6 +167,69 @@ def ercot_hourly(name: str, report: str, minute: int, title: str) -> RunnerDeplo
         tags=["ingest", "ercot"],
         description=f"ERCOT {title}, new documents only.",
     )
+
+
+def price_and_consumption() -> list[RunnerDeployment]:
+    """The day-ahead price forecast (ERCOT hubs, or PJM by configuration) and the household
+    consumption forecast: their history's ingestion, weekly retrains and drift checks."""
+    return [
+        ingest_ercot.to_deployment(
+            name="dam-hub-prices-yearly",
+            parameters={"report": "dam_hub_prices_yearly"},
+            # NP4-180-ER is re-published through the year; the daily 12331 documents fill the days
+            # between, so a weekly look for a new publication is enough.
+            schedules=[Cron("45 6 * * 1", timezone="America/Chicago")],
+            tags=["ingest", "ercot"],
+            description="ERCOT Historical DAM Load Zone and Hub Prices (report 13060, yearly workbooks), "
+                        "new publications only.",
+        ),
+        ingest_pjm_prices.to_deployment(
+            name="pjm-da-file",
+            tags=["ingest", "pjm"],
+            description="Ingest one PJM Data Miner 2 da_hrl_lmps CSV export into market_price "
+                        "(run with parameter `path`).",
+        ),
+        retrain.to_deployment(
+            name="price-forecast",
+            parameters={"model": "price_forecast", "trigger": "schedule: weekly retrain"},
+            # Sunday night, so Monday's 10:00 forecast uses a model that has seen the whole week.
+            schedules=[Cron("0 2 * * 1", timezone="America/Chicago")],
+            triggers=[drift_trigger("price_forecast")],
+            concurrency_limit=ONE_AT_A_TIME,
+            tags=["retrain", "price_forecast"],
+            description="Retrain the day-ahead hub price forecast and promote it through the gate "
+                        "(weekly, and when the drift monitor asks).",
+        ),
+        monitor_drift.to_deployment(
+            name="price-forecast",
+            parameters={"model": "price_forecast", "window_days": 14},
+            # Daily, after the DAM has published the next day's prices (about 13:30 Central).
+            schedules=[Cron("0 15 * * *", timezone="America/Chicago")],
+            tags=["monitoring", "price_forecast"],
+            description="Drift and accuracy check of the price forecast champion; emits "
+                        f"{events.DRIFT_DETECTED} when it should be retrained.",
+        ),
+        retrain.to_deployment(
+            name="meter-forecast",
+            parameters={"model": "meter_forecast", "trigger": "schedule: weekly retrain"},
+            # Weekly: household habits move with the seasons, and each retrain refits every meter's stats.
+            schedules=[Cron("0 3 * * 2", timezone="Australia/Sydney")],
+            triggers=[drift_trigger("meter_forecast")],
+            concurrency_limit=ONE_AT_A_TIME,
+            tags=["retrain", "meter_forecast"],
+            description="Retrain the households' next-day consumption forecast (one global model) "
+                        "and promote it through the gate (weekly, and when the drift monitor asks).",
+        ),
+        monitor_drift.to_deployment(
+            name="meter-forecast",
+            parameters={"model": "meter_forecast", "window_days": 28},
+            # Readings land a day late: a weekly look at four weeks of them.
+            schedules=[Cron("0 8 * * 1", timezone="Australia/Sydney")],
+            tags=["monitoring", "meter_forecast"],
+            description="Drift and accuracy check of the consumption forecast champion; emits "
+                        f"{events.DRIFT_DETECTED} when it should be retrained.",
+        ),
+    ]
 
 
 def all_deployments() -> list[RunnerDeployment]:
@@ -335,6 +399,7 @@ def all_deployments() -> list[RunnerDeployment]:
             description="Outage-risk scoring of the assets under a storm warning and a crew staging "
                         "plan per service center; cancels the plan when the warning is withdrawn.",
         ),
+        *price_and_consumption(),
         notify_failure.to_deployment(
             name=NOTIFY_DEPLOYMENT.split("/")[1],
             tags=["ops"],

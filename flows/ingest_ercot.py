@@ -16,8 +16,8 @@ def ingest_ercot(report: str = "dam_spp", base_url: str | None = None, settlemen
                  max_documents: int | None = None) -> IngestReport:
     """Ingest every ERCOT MIS document of `report` not loaded before, oldest first.
 
-    `report`: dam_spp | dam_energy_sold | actual_load_wz (or the report type id); `base_url`:
-    default https://www.ercot.com; `settlement_points`: keep only these points / zones;
+    `report`: dam_spp | dam_energy_sold | actual_load_wz | dam_hub_prices_yearly (or the report type
+    id); `base_url`: default https://www.ercot.com; `settlement_points`: keep only these points / zones;
     `max_documents`: cap per run (the rest follow on the next run). Fails after the summary when
     a document could not be downloaded; every other document is still loaded.
     """

@@ -25,9 +25,10 @@ def _run_name() -> str:
 
 
 @flow(name="ingest-smart-meter", flow_run_name=_run_name, log_prints=True)
-def ingest_smart_meter(folder: str, pattern: str = "*.csv") -> IngestReport:
-    """Load every new meter file in `folder` once; bad files are moved to quarantine, the rest load."""
+def ingest_smart_meter(folder: str, pattern: str = "*.csv", tz: str | None = None) -> IngestReport:
+    """Load every new meter file in `folder` once; bad files are moved to quarantine, the rest load.
+    `tz` is the folder's meter zone (e.g. Australia/Sydney; None: America/Chicago)."""
     outcomes = []
     for group in batches(scan_drop_folder(folder, pattern)):
-        outcomes += ingest_meter_files(group, first_name=Path(group[0]).name)
+        outcomes += ingest_meter_files(group, first_name=Path(group[0]).name, tz=tz)
     return publish_report(meter_report(folder, outcomes))

@@ -11,6 +11,6 @@ from tasks.common import WORK, warehouse
 
 
 @task(name="ingest-meter-files", task_run_name="ingest-meter-files-{first_name}", **WORK)
-def ingest_meter_files(paths: list[str], first_name: str = "") -> list[Outcome]:
+def ingest_meter_files(paths: list[str], first_name: str = "", tz: str | None = None) -> list[Outcome]:
     """Ingest a group of drop-folder files in order; each file commits on its own."""
-    return meters.ingest_files(warehouse(), paths)
+    return meters.ingest_files(warehouse(), paths, tz)

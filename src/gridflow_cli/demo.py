@@ -1,4 +1,4 @@
-"""`gridflow demo`: the whole system on shipped data, offline, in eight steps.
+"""`gridflow demo`: the whole system on shipped data, offline, in nine steps.
 
 1. the shipped PJM East hourly load file and BWI weather (GHCN-Daily history, then a forecast
 vintage and the morning's observations from a replayed api.weather.gov); 2. ERCOT MIS and the PJM
@@ -8,7 +8,9 @@ data's last day, as of 09:00 the day before; 5. a drift scenario whose event sta
 deployment; 6. a storm scenario: the outage-risk model, a replayed NWS warning and its update, and
 the crew staging plans; 7. transformer health served by the scoring API with its challenger in
 shadow, and the shadow comparison on measured health indices; 8. a model per zone for two more
-PJM zones, retrained in parallel by the retrain-fleet flow, each through its own gate.
+PJM zones, retrained in parallel by the retrain-fleet flow, each through its own gate; 9. ERCOT's
+yearly DAM hub prices (2021, 2022, 2025) from the replayed MIS, and the day-ahead price forecast
+retrained through its gate.
 
 With `gridflow up` running (as `make demo` does), the demo starts its runs through the deployments on
 the stack's worker, as an operator would, and the worker answers the drift and alert events through
@@ -32,6 +34,7 @@ from gridflow.config import Settings
 from gridflow.errors import GridflowError
 from gridflow.provenance import PROJECT_ROOT
 from gridflow_cli.demo_fleet import fleet_scenario
+from gridflow_cli.demo_prices import price_scenario
 from gridflow_cli.demo_runs import run_flow
 from gridflow_cli.demo_serving import serving_scenario
 from gridflow_cli.forecast import demo_issue_step
@@ -56,6 +59,7 @@ def demo(
     storm: Annotated[bool, typer.Option(help="run the storm scenario: outage model, NWS alert, crew plan")] = True,
     serving: Annotated[bool, typer.Option(help="serve transformer health with a shadow challenger")] = True,
     fleet: Annotated[bool, typer.Option(help="retrain a model per zone for two more PJM zones")] = True,
+    prices: Annotated[bool, typer.Option(help="ERCOT's yearly DAM prices and the hub price forecast")] = True,
 ):
     """Ingest the shipped data, validate, train, evaluate and promote through the gate, offline."""
     started = time.perf_counter()
@@ -68,38 +72,42 @@ def demo(
     typer.echo("    runs start through their deployments on the stack's worker, as an operator's would"
                if on_worker else "    no worker online (`gridflow up`): the demo runs its flows in this process")
     try:
-        typer.echo(f"1/8 ingest {file.name} and {WEATHER_SITE} weather ...")
+        typer.echo(f"1/9 ingest {file.name} and {WEATHER_SITE} weather ...")
         summary = run_flow(ingest_pjm_load, "pjm-load-file", on_worker=on_worker, path=str(file)).result
         typer.echo(f"    {summary.status}: {summary.rows_read} rows read, {summary.rows_written} written"
                    f" ({summary.reason[:120]})")
         for line in ingest_demo_weather(on_worker):
             typer.echo(f"    {line}")
         if sources:
-            typer.echo("2/8 ingest the other sources from replayed real-format payloads ...")
+            typer.echo("2/9 ingest the other sources from replayed real-format payloads ...")
             for line in ingest_other_sources(settings, on_worker):
                 typer.echo(f"    {line}")
-        typer.echo("3/8 retrain load_forecast (validate, features, train, backtest, evaluate, gate) ...")
+        typer.echo("3/9 retrain load_forecast (validate, features, train, backtest, evaluate, gate) ...")
         retrained = run_flow(retrain_flow, "load-forecast", on_worker=on_worker, model="load_forecast",
                              trigger="demo")
         result = retrained.result
         print_decision(result)
-        typer.echo(f"4/8 issue the day-ahead forecast for {ISSUE_DAY} (as of 09:00 the day before) ...")
+        typer.echo(f"4/9 issue the day-ahead forecast for {ISSUE_DAY} (as of 09:00 the day before) ...")
         demo_issue_step(typer.echo, "PJME", ISSUE_DAY, on_worker=on_worker)
         if drift:
-            typer.echo("5/8 drift scenario: July 2017 x 1.15 (load growth), re-dated after the data ...")
+            typer.echo("5/9 drift scenario: July 2017 x 1.15 (load growth), re-dated after the data ...")
             drift_scenario(on_worker)
         if storm:
-            typer.echo("6/8 storm scenario: outage_risk model, a replayed NWS warning over Houston, crew plan ...")
+            typer.echo("6/9 storm scenario: outage_risk model, a replayed NWS warning over Houston, crew plan ...")
             seed_and_train(typer.echo, on_worker)
             head = storm_scenario(typer.echo, on_worker)
             typer.echo("")
             typer.echo(head or "    no crew plan stored")
         if serving:
-            typer.echo("7/8 serving: transformer_health champion and challenger behind the scoring API, in shadow ...")
+            typer.echo("7/9 serving: transformer_health champion and challenger behind the scoring API, in shadow ...")
             serving_scenario(typer.echo, on_worker)
         if fleet:
-            typer.echo("8/8 fleet: a model per zone for DOM and AEP, retrained in parallel, each through its gate ...")
+            typer.echo("8/9 fleet: a model per zone for DOM and AEP, retrained in parallel, each through its gate ...")
             fleet_scenario(typer.echo, on_worker)
+        if prices:
+            typer.echo("9/9 prices: ERCOT's yearly DAM workbooks through the MIS source, then price_forecast "
+                       "through its gate ...")
+            price_scenario(typer.echo, on_worker)
     except GridflowError as exc:
         fail(exc)
     server = local_server(settings)

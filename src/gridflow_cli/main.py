@@ -44,16 +44,25 @@ register_ops(app)  # up, down, status, deploy, worker, rerun
 def ingest_pjm(
     file: Annotated[Path | None, typer.Option("--file", exists=True, dir_okay=False,
                                               help="a Data Miner 2 CSV export or Kaggle-format file")] = None,
-    feed: Annotated[str, typer.Option(help="Data Miner 2 feed (API mode)")] = "hrl_load_metered",
+    feed: Annotated[str, typer.Option(help="Data Miner 2 feed; with --file: hrl_load_metered or "
+                                           "da_hrl_lmps")] = "hrl_load_metered",
     zone: Annotated[list[str] | None, typer.Option("--zone", help="zone(s); repeat the option")] = None,
     start: Annotated[str | None, typer.Option(help="first day (YYYY-MM-DD) when there is no watermark")] = None,
     end: Annotated[str | None, typer.Option(help="last day (YYYY-MM-DD); default: now")] = None,
     base_url: Annotated[str | None, typer.Option(help="API base URL (default: api.pjm.com)")] = None,
     requests_per_minute: Annotated[float, typer.Option(help="PJM allows non-members 6, members 600")] = 6.0,
+    chunk_days: Annotated[int | None, typer.Option(min=1, max=365, help="days per request range (default: "
+                                                   "the feed's; da_hrl_lmps: 1)")] = None,
 ):
-    """PJM hourly load: a CSV export with --file, otherwise the Data Miner 2 API (key: PJM_API_KEY)."""
+    """PJM hourly load or day-ahead LMPs (--feed da_hrl_lmps): a CSV export with --file, otherwise the
+    Data Miner 2 API (key: PJM_API_KEY)."""
     bootstrap()
     try:
+        if file is not None and feed == "da_hrl_lmps":
+            from flows.ingest_pjm_prices import ingest_pjm_prices
+
+            typer.echo(ingest_pjm_prices(str(file)).describe())
+            return
         if file is not None:
             from flows.ingest_pjm_load import ingest_pjm_load
 
@@ -70,7 +79,7 @@ def ingest_pjm(
 
             with page_progress(advance):
                 result = ingest_pjm_flow(feed=feed, zones=zone, start=start, end=end, base_url=base_url,
-                                         requests_per_minute=requests_per_minute)
+                                         requests_per_minute=requests_per_minute, chunk_days=chunk_days)
         typer.echo(result.describe())
     except GridflowError as exc:
         fail(exc)
@@ -78,18 +87,30 @@ def ingest_pjm(
 
 @ingest_app.command("ercot")
 def ingest_ercot(
-    report: Annotated[str, typer.Option(help="report key, e.g. dam_spp, dam_energy_sold, actual_load")] = "dam_spp",
+    report: Annotated[str, typer.Option(
+        help="report key, e.g. dam_spp, dam_energy_sold, actual_load_wz, dam_hub_prices_yearly")] = "dam_spp",
     base_url: Annotated[str | None, typer.Option(help="MIS base URL (default: www.ercot.com)")] = None,
     settlement_point: Annotated[list[str] | None, typer.Option("--settlement-point", help="keep only these")] = None,
     max_documents: Annotated[int | None, typer.Option(help="load at most N new documents")] = None,
+    offline: Annotated[bool, typer.Option(
+        help="read the documents shipped in data/ from a local replay of MIS (no network)")] = False,
 ):
-    """ERCOT MIS report documents not loaded before (listing, ZIP download, CSV)."""
+    """ERCOT MIS report documents not loaded before (listing, ZIP download, CSV or workbook)."""
     bootstrap()
     from flows.ingest_ercot import ingest_ercot as ingest_ercot_flow
+    from gridflow.replay.offline_sources import offline_sources
+
+    def run(url: str | None):
+        return ingest_ercot_flow(report=report, base_url=url, settlement_points=settlement_point,
+                                 max_documents=max_documents)
 
     try:
-        result = ingest_ercot_flow(report=report, base_url=base_url, settlement_points=settlement_point,
-                                   max_documents=max_documents)
+        if offline:
+            # The replay's PJM half needs a key to check; nothing here talks to PJM.
+            with offline_sources(pjm_api_key="offline") as replay:
+                result = run(replay.ercot_base_url)
+        else:
+            result = run(base_url)
     except GridflowError as exc:
         fail(exc)
     typer.echo(result.describe())
@@ -98,14 +119,17 @@ def ingest_ercot(
 @ingest_app.command("meters")
 def ingest_meters(
     folder: Annotated[Path, typer.Option("--folder", exists=True, file_okay=False, help="drop folder")],
-    pattern: Annotated[str, typer.Option(help="file name pattern")] = "*.csv",
+    pattern: Annotated[str, typer.Option(help="file name pattern (e.g. '*.csv.gz')")] = "*.csv",
+    tz: Annotated[str | None, typer.Option(
+        help="the meters' time zone, e.g. Australia/Sydney (default America/Chicago)")] = None,
 ):
-    """Smart-meter interval files in a drop folder (SMT, timestamp/kWh, Green Button CSV)."""
+    """Smart-meter interval files in a drop folder (SMT, timestamp/kWh, long meter/timestamp/kWh, Green
+    Button CSV; .csv.gz too)."""
     bootstrap()
     from flows.ingest_smart_meter import ingest_smart_meter
 
     try:
-        report = ingest_smart_meter(str(folder), pattern)
+        report = ingest_smart_meter(str(folder), pattern, tz=tz)
     except GridflowError as exc:
         fail(exc)
     typer.echo(report.describe())

@@ -58,7 +58,7 @@ def test_a_second_demo_skips_every_input_and_changes_no_decision(gridflow_env, t
     reset_settings()
     excerpt = write_pjme_excerpt(tmp_path / "PJME_excerpt.csv", "2015-01-01", "2018-08-04")
     command = [sys.executable, "-m", "gridflow_cli", "demo", "--file", str(excerpt),
-               "--no-storm", "--no-serving", "--no-fleet"]
+               "--no-storm", "--no-serving", "--no-fleet", "--no-prices"]
 
     def demo() -> str:
         done = subprocess.run(command, env=dict(os.environ), capture_output=True, text=True, timeout=1500)

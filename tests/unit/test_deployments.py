@@ -49,6 +49,9 @@ def test_names_are_unique_and_expected():
         "ab-report/transformer-health",
         "retrain-fleet/load-forecast", "retrain/load-forecast-zone",
         "ingest-plant-hourly/plant-file", "retrain/plant-output",
+        "ingest-ercot/dam-hub-prices-yearly", "ingest-pjm-prices/pjm-da-file",
+        "retrain/price-forecast", "monitor-drift/price-forecast",
+        "retrain/meter-forecast", "monitor-drift/meter-forecast",
     }
 
 
@@ -65,6 +68,13 @@ def test_schedules():
     assert by_name()["monitor-drift/transformer-health"].parameters == {
         "model": "transformer_health", "window_days": 90}
     assert cron["issue-load-forecast/day-ahead"] == ["30 9 * * *"]
+    assert cron["ingest-ercot/dam-hub-prices-yearly"] == ["45 6 * * 1"]
+    assert cron["retrain/price-forecast"] == ["0 2 * * 1"]
+    assert cron["monitor-drift/price-forecast"] == ["0 15 * * *"]
+    assert cron["retrain/meter-forecast"] == ["0 3 * * 2"]
+    assert cron["monitor-drift/meter-forecast"] == ["0 8 * * 1"]
+    (meter_retrain,) = deployments["retrain/meter-forecast"].schedules
+    assert meter_retrain.schedule.timezone == "Australia/Sydney"  # the households' own clock
     (issue,) = deployments["issue-load-forecast/day-ahead"].schedules
     assert issue.schedule.timezone == "America/New_York"  # the market's clock, DST included
     (meters,) = deployments["ingest-smart-meter/meter-dropbox"].schedules
@@ -82,6 +92,14 @@ def test_drift_event_triggers_the_retrain_with_its_reason():
     assert trigger.expect == {events.DRIFT_DETECTED}
     assert trigger.match.model_dump()["prefect.resource.id"] == "gridflow.model.load_forecast"
     assert trigger.parameters == {"model": "{{ event.payload.model }}", "trigger": "drift: {{ event.payload.reason }}"}
+
+
+def test_the_price_and_consumption_forecasts_retrain_on_their_own_drift():
+    for name, model in (("retrain/price-forecast", "price_forecast"), ("retrain/meter-forecast", "meter_forecast")):
+        (trigger,) = by_name()[name].triggers
+        assert trigger.expect == {events.DRIFT_DETECTED}
+        assert trigger.match.model_dump()["prefect.resource.id"] == f"gridflow.model.{model}"
+        assert by_name()[name].parameters["model"] == model
 
 
 def test_a_degraded_transformer_triggers_the_inspection_plan():
@@ -118,7 +136,7 @@ def test_queues_storm_first_and_retraining_limited():
     assert {n for n, q in queues.items() if q == TRAINING_QUEUE.name} == {
         "retrain/load-forecast", "retrain/load-forecast-noweather", "retrain/outage-risk",
         "retrain/transformer-health", "retrain-fleet/load-forecast", "retrain/load-forecast-zone",
-        "retrain/plant-output"}
+        "retrain/plant-output", "retrain/price-forecast", "retrain/meter-forecast"}
     assert queues[NOTIFY_DEPLOYMENT] == DEFAULT_QUEUE.name
 
 

@@ -63,12 +63,12 @@ def make_client(base_url: str | None) -> ErcotMISClient:
 
 def list_new_documents(engine: Engine, report: str, base_url: str | None = None,
                        max_documents: int | None = None) -> Listing:
-    """The report's CSV documents not ingested before, oldest publication first (at most `max_documents`)."""
+    """The report's documents (in its member format) not ingested before, oldest first (at most `max_documents`)."""
     spec = get_report(report)
     with make_client(base_url) as client:
         listed = client.list_documents(spec.report_type_id)
-    matching = [d for d in listed
-                if d.is_csv and d.report_type_id == spec.report_type_id and spec.matches(d.friendly_name)]
+    matching = [d for d in listed if d.report_type_id == spec.report_type_id and spec.matches(d.friendly_name)
+                and (d.is_csv or spec.member != "csv")]
     with engine.connect() as conn:
         unseen = [d for d in matching if documents.seen_document(conn, SOURCE, d.doc_id) is None]
     # Oldest first, so a re-publication is applied after the document it replaces, and a capped
@@ -77,8 +77,8 @@ def list_new_documents(engine: Engine, report: str, base_url: str | None = None,
     if max_documents is not None:
         new = new[:max_documents]
     seen = len(matching) - len(unseen)
-    log().info("%s: %d documents listed, %d CSV documents of this report, %d seen before, %d to ingest now",
-               spec.key, len(listed), len(matching), seen, len(new))
+    log().info("%s: %d documents listed, %d %s documents of this report, %d seen before, %d to ingest now",
+               spec.key, len(listed), len(matching), spec.member.upper(), seen, len(new))
     return Listing(spec.key, len(listed), len(matching), seen, new)
 
 
@@ -104,7 +104,7 @@ def ingest_document(engine: Engine, doc: Document, report: str, base_url: str | 
     if superseded is not None:
         return superseded
     try:
-        member = safe_zip.extract_csv(body, locator, zip_limits(), origin="ERCOT")
+        member = safe_zip.extract_member(body, locator, zip_limits(), origin="ERCOT", extension=spec.member)
         parsed = spec.parser(member.data, f"{doc.constructed_name}:{member.name}", settlement_points)
     except ParseError as exc:
         return _quarantine(engine, doc, spec, locator, sha, body, reason=str(exc), details={"parse_error": exc.detail})

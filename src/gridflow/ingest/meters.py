@@ -32,6 +32,7 @@ from gridflow.ingest.quarantine import quarantine
 from gridflow.runtime import log
 from gridflow.sources.meters import parse_meter_bytes
 from gridflow.sources.meters.combined_validation import combined_pass_implies_each
+from gridflow.sources.meters.dst import check_zone
 from gridflow.sources.meters.validation_view import combined_validation_view, meter_validation_view
 from gridflow.validation import gx_adapter
 from gridflow.validation.report import ValidationReport
@@ -104,11 +105,14 @@ class PreparedFile:
     moved: Outcome | None = None  # quarantined by an earlier attempt of this task (a retry)
 
 
-def ingest_files(engine: Engine, paths: list[str]) -> list[Outcome]:
+def ingest_files(engine: Engine, paths: list[str], tz: str | None = None) -> list[Outcome]:
     """Ingest files in order; each is loaded (in one transaction with its ledger row), skipped as
-    already loaded, or quarantined. Files are prepared ahead on a background thread."""
+    already loaded, or quarantined. Files are prepared ahead on a background thread. `tz`: the
+    meters' zone (None: each format's default, America/Chicago)."""
+    if tz is not None:
+        check_zone(tz)
     outcomes = []
-    with prefetched(_prepared_groups(engine, paths), depth=1) as groups:
+    with prefetched(_prepared_groups(engine, paths, tz), depth=1) as groups:
         for group in groups:
             for item in group:
                 if item.fatal is not None:
@@ -117,12 +121,12 @@ def ingest_files(engine: Engine, paths: list[str]) -> list[Outcome]:
     return outcomes
 
 
-def _prepared_groups(engine: Engine, paths: list[str]) -> Iterator[list[PreparedFile]]:
+def _prepared_groups(engine: Engine, paths: list[str], tz: str | None = None) -> Iterator[list[PreparedFile]]:
     """Prepared files in order, in validation groups (one suite run per group when it can)."""
     group: list[PreparedFile] = []
     rows, limit = 0, FIRST_VALIDATION_ROWS
     for path in paths:
-        item = _prepare(engine, path)
+        item = _prepare(engine, path, tz)
         group.append(item)
         rows += 0 if item.parsed is None else len(item.parsed.frame)
         if item.fatal is not None or rows >= limit or len(group) >= VALIDATION_FILES:
@@ -138,7 +142,7 @@ def _prepared_groups(engine: Engine, paths: list[str]) -> Iterator[list[Prepared
         yield group
 
 
-def _prepare(engine: Engine, path: str) -> PreparedFile:
+def _prepare(engine: Engine, path: str, tz: str | None = None) -> PreparedFile:
     """Read, fingerprint and parse one file; no writes (the ledger row is opened when it loads)."""
     item = PreparedFile(path)
     try:
@@ -156,7 +160,7 @@ def _prepare(engine: Engine, path: str) -> PreparedFile:
         with engine.connect() as conn:
             if ledger.find_loaded(conn, DATASET, item.sha256) is not None:
                 return item  # skipped when its turn comes: nothing to parse
-        item.parsed = parse_meter_bytes(data, str(Path(path).resolve()))  # as the ledger names it
+        item.parsed = parse_meter_bytes(data, str(Path(path).resolve()), tz=tz)  # as the ledger names it
     except ParseError as exc:
         item.parse_error = exc
     except Exception as exc:

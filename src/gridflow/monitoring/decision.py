@@ -17,6 +17,8 @@ class MonitorPolicy:
     cooldown_hours: float = 24.0
     # A model younger than this is not retrained on drift alone (accuracy still counts).
     min_model_age_days: float = 7.0
+    # Distance at which one feature counts as drifted; None: the drift test's default.
+    drift_threshold: float | None = None
 
 
 @dataclass(frozen=True)

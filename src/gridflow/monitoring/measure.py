@@ -26,10 +26,12 @@ def measure_drift(use_case: UseCase, reference: pd.DataFrame, window: Window) ->
     current = window.frame
     months = set(pd.to_datetime(current[clock_column(current)]).dt.month)
     ref = seasonal_slice(reference, months)
+    threshold = use_case.monitor.drift_threshold or evidently_adapter.DEFAULT_THRESHOLD
     result = evidently_adapter.compute_drift(
         sample_by_strata(ref, SAMPLE_ROWS, seed=0),
         sample_by_strata(current, SAMPLE_ROWS, seed=1),
         [*columns, PREDICTION],
+        threshold=threshold,
         with_html=True,
     )
     scores = {c: s for c, s in result.scores.items() if c != PREDICTION}

@@ -18,6 +18,13 @@ from gridflow.replay import ReplayServer, Reply
 # The real report 13101 CSV (OperDay 11/17/2023) every fake document is derived from.
 REAL_LOAD_CSV = (PROJECT_ROOT / "data" / "replay"
                  / "ercot_np6-345-cd_actual_system_load_by_weather_zone_cdr.00013101.20231118.csv")
+# Real yearly DAM hub and load-zone price workbooks (report 13060), zipped as ERCOT serves them.
+YEARLY_DAM_ARCHIVES = PROJECT_ROOT / "data" / "prices" / "ercot_dam"
+YEARLY_DAM_REPORT = 13060
+# Publish stamps of the shipped years (Central). Assumed, not recorded: a finished year the next
+# morning, 2025 the day after its last delivery day (Dec 13). Only their order matters to ingestion.
+YEARLY_DAM_PUBLISHED = {2021: datetime(2022, 1, 1, 8, 3, 3, 414000), 2022: datetime(2023, 1, 1, 8, 3, 4, 120000),
+                        2025: datetime(2025, 12, 14, 8, 3, 2, 777000)}
 
 
 def zip_bytes(members: dict[str, bytes]) -> bytes:
@@ -72,6 +79,21 @@ def shifted_load_csv(oper_day: datetime, scale: float = 1.0) -> bytes:
     for column in frame.columns[2:-1]:
         frame[column] = [f"{float(v) * scale:.2f}" for v in frame[column]]
     return frame.to_csv(index=False).encode()
+
+
+def yearly_dam_doc(doc_id: str, year: int, body: bytes | None = None, published: datetime | None = None) -> FakeDoc:
+    """A 13060 document for `year`: the shipped ZIP (unless `body` is given) under ERCOT's constructed name."""
+    published = published or YEARLY_DAM_PUBLISHED.get(year) or datetime(year + 1, 1, 1, 8, 3, 3)
+    stamp = f"{published:%Y%m%d.%H%M%S}{published.microsecond // 1000:03d}"
+    name = f"rpt.00013060.0000000000000000.{stamp}.DAMLZHBSPP_{year}.zip"
+    if body is None:
+        body = (YEARLY_DAM_ARCHIVES / f"rpt.00013060.0000000000000000.DAMLZHBSPP_{year}.zip").read_bytes()
+    return FakeDoc(doc_id, name, published, [Reply(200, body, {"Content-Type": "application/zip"})])
+
+
+def yearly_dam_docs(years: tuple[int, ...] = tuple(YEARLY_DAM_PUBLISHED)) -> list[FakeDoc]:
+    """The shipped 13060 years as documents (ids 1306000<year>); ERCOT lists each year once, no xml twin."""
+    return [yearly_dam_doc(f"1306000{year}", year) for year in years]
 
 
 def serve_mis(server: ReplayServer, report_type_id: int, docs: list[FakeDoc], with_xml_twins: bool = True) -> None:

@@ -1,4 +1,4 @@
-"""Extract the one CSV of a downloaded ZIP, treating the archive as untrusted input.
+"""Extract the one CSV (or other named member) of a downloaded ZIP, treating the archive as untrusted input.
 
 A download is a security boundary: the body may be an HTML error page served with status 200,
 truncated, a ZIP bomb, or carry members named ``../../etc/passwd``. Nothing is written to disk.
@@ -60,6 +60,12 @@ def extract_csv(body: bytes, source: str, limits: ZipLimits | None = None, origi
     When a CSV and its XML twin are both present, the CSV is taken; two CSVs are an error.
     `origin` names who sent the body in error messages (e.g. "ERCOT").
     """
+    return extract_member(body, source, limits, origin, extension="csv")
+
+
+def extract_member(body: bytes, source: str, limits: ZipLimits | None = None, origin: str = "the server",
+                   extension: str = "csv") -> ZipMember:
+    """The single member named `*.<extension>` (e.g. "xlsx") of a ZIP body, with the checks of `extract_csv`."""
     limits = limits or ZipLimits()
     if len(body) > limits.max_compressed_bytes:
         raise UnsafeZipError(source, f"ZIP is {len(body)} bytes, above the cap of {limits.max_compressed_bytes}")
@@ -86,7 +92,7 @@ def extract_csv(body: bytes, source: str, limits: ZipLimits | None = None, origi
         if declared > limits.max_uncompressed_bytes:
             raise UnsafeZipError(source, f"ZIP declares {declared} uncompressed bytes, above the cap of "
                                          f"{limits.max_uncompressed_bytes}")
-        member = _choose_csv(files, source)
+        member = _choose(files, extension, source)
         if member.flag_bits & 0x1:
             raise UnsafeZipError(source, f"member {member.filename!r} is encrypted")
         if member.compress_type not in _METHODS:
@@ -105,14 +111,15 @@ def _check_name(name: str, source: str) -> None:
         raise UnsafeZipError(source, f"unsafe member name {name!r} (path traversal)")
 
 
-def _choose_csv(files: list[zipfile.ZipInfo], source: str) -> zipfile.ZipInfo:
-    csvs = [i for i in files if i.filename.lower().endswith(".csv")]
-    if len(csvs) == 1:
-        return csvs[0]
+def _choose(files: list[zipfile.ZipInfo], extension: str, source: str) -> zipfile.ZipInfo:
+    wanted = [i for i in files if i.filename.lower().endswith(f".{extension.lower()}")]
+    if len(wanted) == 1:
+        return wanted[0]
     names = ", ".join(i.filename for i in files) or "none"
-    if not csvs:
-        raise ParseError(source, f"ZIP holds no CSV member (members: {names})")
-    raise ParseError(source, f"ZIP holds {len(csvs)} CSV members, expected one (members: {names})")
+    kind = extension.upper()
+    if not wanted:
+        raise ParseError(source, f"ZIP holds no {kind} member (members: {names})")
+    raise ParseError(source, f"ZIP holds {len(wanted)} {kind} members, expected one (members: {names})")
 
 
 def read_capped(stream: BinaryIO, cap: int, what: str, source: str) -> bytes:

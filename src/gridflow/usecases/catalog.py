@@ -25,6 +25,8 @@ USE_CASES: dict[str, str] = {
     "load_forecast_noweather": "gridflow.usecases.load_forecast_noweather:LoadForecastNoWeather",
     "transformer_health": "gridflow.usecases.transformer_health:TransformerHealth",
     "plant_output": "gridflow.usecases.plant_output:PlantOutput",
+    "price_forecast": "gridflow.usecases.price_forecast:PriceForecast",
+    "meter_forecast": "gridflow.usecases.meter_forecast:MeterForecast",
 }
 
 

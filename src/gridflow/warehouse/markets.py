@@ -7,10 +7,13 @@ re-published as corrections, never as preliminary values).
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
+from gridflow.warehouse.loads import raw, utc_bound
 from gridflow.warehouse.tables import market_price, market_quantity
 from gridflow.warehouse.upsert import upsert_frame
 
@@ -30,3 +33,34 @@ def write_market_quantities(conn: Connection, frame: pd.DataFrame, ingest_id: in
 
 def _tagged(frame: pd.DataFrame, ingest_id: int | None) -> pd.DataFrame:
     return frame.assign(ingest_id=ingest_id, updated_at=datetime.now(UTC))
+
+
+def read_market_prices(conn: Connection, market: str, nodes: list[str] | None = None,
+                       start_utc: Any = None) -> pd.DataFrame:
+    """`market_price` rows of `market` (only `nodes` when given) from `start_utc` on, without ingest
+    columns, sorted by (node, interval_start_utc); times as the load reader returns them."""
+    c = market_price.c
+    dialect = conn.dialect.name
+    stmt = select(c.market, c.node, raw(c.interval_start_utc, dialect).label("interval_start_utc"),
+                  c.interval_minutes, raw(c.interval_start_local, dialect).label("interval_start_local"),
+                  c.is_dst, c.price_usd_per_mwh).where(c.market == market)
+    if nodes is not None:
+        stmt = stmt.where(c.node.in_(nodes))
+    start = utc_bound(start_utc, "start_utc")
+    if start is not None:
+        stmt = stmt.where(c.interval_start_utc >= start)
+    result = conn.execute(stmt.order_by(c.node, c.interval_start_utc))
+    try:
+        rows = result.cursor.fetchall()  # plain tuples: see read_load_observations
+    finally:
+        result.close()
+    market_, node, utc, minutes, local, dst, price = zip(*rows, strict=True) if rows else ((),) * 7
+    return pd.DataFrame({
+        "market": pd.array(market_, dtype="string"),
+        "node": pd.array(node, dtype="string"),
+        "interval_start_utc": pd.to_datetime(pd.Index(utc, dtype=object), utc=True, format="ISO8601").as_unit("ns"),
+        "interval_minutes": np.array(minutes, dtype="int64"),
+        "interval_start_local": pd.to_datetime(pd.Index(local, dtype=object), format="ISO8601").as_unit("ns"),
+        "is_dst": np.array(dst, dtype=bool),
+        "price_usd_per_mwh": np.array(price, dtype="float64"),
+    })

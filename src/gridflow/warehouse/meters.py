@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, and_, literal, or_, select, true
+from sqlalchemy import Connection, and_, false, literal, or_, select, true
 
 from gridflow.sources.meters.frame import (
     CHANNEL,
@@ -149,9 +149,11 @@ def read_meter_intervals(
     channel: str | None = None,
     start_utc: Any = None,
     end_utc: Any = None,
+    meter_like: list[str] | None = None,
 ) -> pd.DataFrame:
     """Canonical meter frame plus `ingest_id`, filtered by meter, channel and [start_utc, end_utc),
-    sorted by key. Bounds must be tz-aware; either may be None for open-ended."""
+    sorted by key. Bounds must be tz-aware; either may be None for open-ended. `meter_like`: SQL
+    LIKE patterns, a meter matching any of them is read (e.g. every meter of a feeder)."""
     c = meter_interval.c
     dialect = conn.dialect.name
     stmt = select(c.meter_id, c.channel, raw(c.interval_start_utc, dialect), c.interval_minutes,
@@ -160,6 +162,8 @@ def read_meter_intervals(
         stmt = stmt.where(c.meter_id == meter_id)
     if channel is not None:
         stmt = stmt.where(c.channel == channel)
+    if meter_like is not None:
+        stmt = stmt.where(or_(*(c.meter_id.like(p) for p in meter_like)) if meter_like else false())
     start, end = utc_bound(start_utc, "start_utc"), utc_bound(end_utc, "end_utc")
     if start is not None:
         stmt = stmt.where(c.interval_start_utc >= start)

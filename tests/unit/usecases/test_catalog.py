@@ -22,9 +22,10 @@ from gridflow.usecases.load_forecast import LoadForecast
 
 
 def test_every_registered_use_case_builds_from_its_settings_section():
-    assert known_use_cases() == list(USE_CASES) == [
-        "load_forecast", "outage_risk", "load_forecast_noweather", "transformer_health", "plant_output"]
-    for name in ["load_forecast", "outage_risk", "transformer_health", "plant_output"]:
+    assert known_use_cases() == list(USE_CASES)
+    assert {"load_forecast", "outage_risk", "load_forecast_noweather", "transformer_health", "plant_output",
+            "meter_forecast"} <= set(USE_CASES)
+    for name in ["load_forecast", "outage_risk", "transformer_health", "plant_output", "meter_forecast"]:
         use_case = get_use_case(name)
         assert isinstance(use_case, UseCase)
         assert use_case.name == name

@@ -17,9 +17,10 @@ import pandas as pd
 from gridflow.errors import ParseError
 from gridflow.frames import ERCOT_TZ
 
-# cdr.<8-digit RTID>.0000000000000000.<YYYYMMDD>.<HHMMSS[mmm]>.<MNEMONIC>_<csv|xml>.zip
+# cdr.<8-digit RTID>.0000000000000000.<YYYYMMDD>.<HHMMSS[mmm]>.<MNEMONIC>_<csv|xml>.zip; yearly archives
+# (e.g. 13060) start with "rpt." and end <MNEMONIC>_<YYYY>.zip.
 _CONSTRUCTED = re.compile(
-    r"^cdr\.(?P<rtid>\d{8})\.\d+\.(?P<date>\d{8})\.(?P<time>\d{6}(?:\d{3})?)\.(?P<friendly>.+?)\.zip$",
+    r"^(?:cdr|rpt)\.(?P<rtid>\d{8})\.\d+\.(?P<date>\d{8})\.(?P<time>\d{6}(?:\d{3})?)\.(?P<friendly>.+?)\.zip$",
     re.IGNORECASE,
 )
 _DOC_ID = re.compile(r"[?&]doclookupId=(\d+)")

@@ -15,7 +15,7 @@ from sqlalchemy import Table
 
 from gridflow.errors import ConfigError
 from gridflow.ingest.contract import Parsed
-from gridflow.sources.ercot import parse, views
+from gridflow.sources.ercot import parse, views, yearly_workbook
 from gridflow.warehouse.documents import TableWriter
 from gridflow.warehouse.loads import write_load_observations
 from gridflow.warehouse.markets import write_market_prices, write_market_quantities
@@ -38,11 +38,14 @@ class ReportSpec:
     dataset: str  # ledger dataset and expectation suite name
     view: Callable[[pd.DataFrame], pd.DataFrame]
     friendly_prefix: str  # a report type id can serve several products: keep only this one ("" = any)
+    # Daily reports are listed twice (`..._csv`, `..._xml`); yearly archives once, as one workbook.
+    friendly_suffix: str = "_CSV"
+    member: str = "csv"  # extension of the ZIP member the parser reads
 
     def matches(self, friendly_name: str) -> bool:
-        """True for this report's CSV publications."""
+        """True for this report's publications in the format its parser reads (by default the CSV ones)."""
         name = friendly_name.upper()
-        return name.startswith(self.friendly_prefix.upper()) and name.endswith("_CSV")
+        return name.startswith(self.friendly_prefix.upper()) and name.endswith(self.friendly_suffix.upper())
 
 
 REPORTS: dict[str, ReportSpec] = {spec.key: spec for spec in (
@@ -57,6 +60,11 @@ REPORTS: dict[str, ReportSpec] = {spec.key: spec for spec in (
     ReportSpec("actual_load_wz", 13101, "Actual System Load by Weather Zone", parse.parse_actual_load_wz,
                load_observation, ("zone", "interval_start_utc"), write_load_observations, "ercot_load",
                views.load_view, "ACTUALSYSLOADWZNP6345"),
+    # NP4-180-ER: one xlsx per year (sheets Jan..Dec), the same ERCOT_DAM hub and load-zone rows as 12331.
+    ReportSpec("dam_hub_prices_yearly", 13060, "Historical DAM Load Zone and Hub Prices",
+               yearly_workbook.parse_dam_hub_prices_yearly, market_price, ("market", "node", "interval_start_utc"),
+               write_market_prices, "ercot_dam_hub_prices_yearly", views.price_view, "DAMLZHBSPP_",
+               friendly_suffix="", member="xlsx"),
 )}
 
 

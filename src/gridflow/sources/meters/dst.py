@@ -14,10 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
+
+from gridflow.errors import ConfigError
 
 _STEP_NS = 15 * 60 * 1_000_000_000
 _MAX_SPAN_STEPS = 40 * 366 * 96  # 40 years of quarter hours: a bound on the lookup grid
@@ -107,6 +109,24 @@ def quarter_hours_per_day(day_ns: np.ndarray, tz: str, minutes: int = 15) -> np.
     start = days.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward").asi8
     end = (days + pd.Timedelta(days=1)).tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward").asi8
     return (end - start) // (minutes * 60 * 1_000_000_000)
+
+
+def wall_clock(utc_ns: np.ndarray, tz: str) -> tuple[np.ndarray, np.ndarray]:
+    """(naive local wall clock ns, is_dst) in `tz` for exact UTC instants (ns)."""
+    utc_ns = np.asarray(utc_ns, dtype="int64")
+    local = pd.DatetimeIndex(utc_ns.view("M8[ns]")).tz_localize("UTC").tz_convert(tz)
+    local_ns = local.tz_localize(None).asi8
+    return local_ns, (local_ns - utc_ns) != standard_offset_ns(tz)
+
+
+def check_zone(tz: str) -> str:
+    """`tz` when it is an IANA zone name this machine knows; ConfigError otherwise."""
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"unknown time zone {tz!r} for meter files (an IANA name such as "
+                          "Australia/Sydney or America/Chicago)") from None
+    return tz
 
 
 def standard_offset_ns(tz: str) -> int:

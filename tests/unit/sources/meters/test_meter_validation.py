@@ -55,7 +55,7 @@ FAULTS = {
     "implausible kWh": (_set("kwh", 2000.0), "expect_column_values_to_be_between"),
     "missing kWh": (_set("kwh", np.nan), "expect_column_values_to_not_be_null"),
     "missing meter": (_set("meter_id", None), "expect_column_values_to_not_be_null"),
-    "wrong time zone": (_shift("interval_start_local", pd.Timedelta(hours=8)), "expect_column_values_to_be_between"),
+    "wrong time zone": (_shift("interval_start_local", pd.Timedelta(hours=8)), "expect_column_values_to_be_in_set"),
     "future interval": (_shift("interval_start_utc", pd.Timedelta(days=3650)), "expect_column_max_to_be_between"),
     "duplicate key": (lambda f: pd.concat([f, f.iloc[[5]]], ignore_index=True),
                       "expect_compound_columns_to_be_unique"),
