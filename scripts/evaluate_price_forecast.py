@@ -1,6 +1,7 @@
 """Recompute the price forecast's published figures from the shipped price files.
 
-    .venv/bin/python scripts/evaluate_price_forecast.py [--out DIR]
+    .venv/bin/python scripts/evaluate_price_forecast.py [--out DIR] [--conformal-days N]
+    .venv/bin/python scripts/evaluate_price_forecast.py --quick 4   # ERCOT 2025, 4 origins, band vs conformal band
 
 ERCOT DAM (the default hubs, yearly workbooks 2021, 2022, 2025): rolling origin with monthly
 origins over 2022 and over 2025 (train on every earlier delivery day, forecast the month, each day
@@ -89,11 +90,11 @@ def main() -> None:
                         help="Widen the band on the last N training days of each fold (0: off).")
     parser.add_argument("--quick", type=int, default=0, metavar="N",
                         help="Only ERCOT 2025 on N origins spread over the year, with and without the "
-                             "conformal band (--conformal-days, 28 if unset).")
+                             "conformal band (--conformal-days, 91 if unset).")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     if args.quick:
-        quick(args.quick, args.conformal_days or 28, args.out)
+        quick(args.quick, args.conformal_days or 91, args.out)
         return
 
     ercot = PriceForecastConfig()

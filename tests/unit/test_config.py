@@ -32,3 +32,18 @@ def test_environment_overrides_with_prefix_and_nesting(monkeypatch, tmp_path):
     assert load_forecast.min_relative_improvement == 0.05
     monkeypatch.undo()
     reset_settings()
+
+
+def test_one_monitor_setting_from_the_environment_keeps_the_models_own_monitor_defaults(monkeypatch):
+    from gridflow.usecases.configs import MeterForecastConfig, PriceForecastConfig
+
+    monkeypatch.setenv("GRIDFLOW_PRICE_FORECAST__MONITOR__COOLDOWN_HOURS", "5")
+    monkeypatch.setenv("GRIDFLOW_METER_FORECAST__MONITOR__COOLDOWN_HOURS", "6")
+    reset_settings()
+    try:
+        prices = section("price_forecast", PriceForecastConfig).monitor
+        meters = section("meter_forecast", MeterForecastConfig).monitor
+    finally:
+        reset_settings()
+    assert (prices.cooldown_hours, prices.drift_threshold, prices.min_new_rows) == (5.0, 1.0, 7 * 24 * 4)
+    assert (meters.cooldown_hours, meters.drift_threshold, meters.min_new_rows) == (6.0, 0.25, 14 * 48)

@@ -65,7 +65,7 @@ class PriceForecast(UseCase):
         "by the recent price pattern, is forecast as the recent days looked.",
         "The P10-P90 band is too narrow: it held 62-77 % of actual prices (not 80 %) in the monthly rolling-"
         "origin backtests (ERCOT hubs 2021-2025, PJM-RTO; scripts/evaluate_price_forecast.py); read it as "
-        "roughly a P15-P85 band.",
+        "roughly a P15-P85 band unless `conformal_days` widened it (see the run's band_margin_asinh).",
         "Winter Storm Uri's week (2021-02-13..20, prices at the $9,000 cap) is left out of training by "
         "default (`exclude_periods`): the model has not learnt a multi-day cap event and will not forecast one.",
         "One booster for every configured node and one market per configuration; nodes outside the list "

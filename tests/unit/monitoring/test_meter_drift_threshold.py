@@ -9,7 +9,7 @@ from gridflow.consumption import issue_features as ife
 from gridflow.monitoring.measure import measure_drift
 from gridflow.monitoring.reference import PREDICTION
 from gridflow.monitoring.types import Window
-from gridflow.usecases.configs import MeterForecastConfig, MonitorConfig
+from gridflow.usecases.configs import MeterForecastConfig, MeterMonitorConfig
 from gridflow.usecases.meter_forecast import MeterForecast
 from tests.unit.consumption.sgsc_fixture import sgsc_readings
 
@@ -25,7 +25,7 @@ def _reference_and_window(case: MeterForecast) -> tuple[pd.DataFrame, Window]:
 
 def test_the_household_threshold_comes_from_the_monitor_policy():
     household = MeterForecast(MeterForecastConfig(holdout_days=7))
-    default = MeterForecast(MeterForecastConfig(holdout_days=7, monitor=MonitorConfig(min_new_rows=672)))
+    default = MeterForecast(MeterForecastConfig(holdout_days=7, monitor=MeterMonitorConfig(drift_threshold=None)))
     assert household.monitor.drift_threshold == 0.25 and default.monitor.drift_threshold is None
     reference, window = _reference_and_window(household)
     strict = measure_drift(default, reference, window)
