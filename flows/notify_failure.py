@@ -16,6 +16,7 @@ from tasks.notify import describe_failed_run, post_notice_webhook, record_notice
 def notify_failure(flow_run_id: str, state_name: str = "Failed") -> FailureNotification:
     """Tell operators that run `flow_run_id` ended in `state_name`, with its UI link."""
     notice = describe_failed_run(flow_run_id, state_name)
-    written_to = record_notice(notice)
-    status = post_notice_webhook(notice)
-    return FailureNotification(notice, written_to, status)
+    recorded = record_notice(notice)
+    # A repeated delivery of the same failure (Prefect's actions are at-least-once) is not sent on.
+    status = post_notice_webhook(notice) if recorded.fresh else None
+    return FailureNotification(notice, recorded.written_to, status)

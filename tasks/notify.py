@@ -11,7 +11,7 @@ from typing import Any
 from prefect import task
 
 from gridflow import failed_runs, notifications
-from gridflow.notifications import FailureNotice, NotificationError
+from gridflow.notifications import FailureNotice, NotificationError, RecordedNotice
 from tasks.common import retry_on_transient
 
 
@@ -22,8 +22,8 @@ def describe_failed_run(flow_run_id: str, state_name: str) -> FailureNotice:
 
 
 @task(name="record-notice")
-def record_notice(notice: FailureNotice) -> str:
-    """Log the notice and append it to the notifications file; returns where it was written."""
+def record_notice(notice: FailureNotice) -> RecordedNotice:
+    """Log the notice and append it to the notifications file unless it is there; says where and if new."""
     return notifications.record_notice(notice)
 
 

@@ -7,6 +7,7 @@ URL often embeds a token, so it never appears in logs or error messages.
 
 from __future__ import annotations
 
+import fcntl
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -51,6 +52,14 @@ class FailureNotice:
 
 
 @dataclass(frozen=True)
+class RecordedNotice:
+    """Where a notice was recorded, and whether it is new there (a repeat is not sent on)."""
+
+    written_to: str  # the notifications file, or "log" when files are off
+    fresh: bool
+
+
+@dataclass(frozen=True)
 class FailureNotification:
     """What one notify-failure run did: the notice, where it was recorded, the webhook's answer."""
 
@@ -74,22 +83,42 @@ def flow_run_id_from(value: str) -> str:
     return value.removeprefix("prefect.flow-run.")
 
 
-def append_notice(path: Path, notice: FailureNotice) -> None:
-    """Append the notice as one JSON line (the file is the local notification inbox)."""
+def append_notice(path: Path, notice: FailureNotice) -> bool:
+    """Append the notice as one JSON line unless the inbox already holds it (same run, state and state
+    time); returns whether it was appended.
+
+    Prefect delivers automation actions at least once: after an event-store hiccup the same failure
+    starts two notify runs, and operators should still get one notice.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as handle:
+    with path.open("a+", encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # two notify runs of one failure start within a second
+        handle.seek(0)
+        if any(_same_failure(json.loads(line), notice) for line in handle if line.strip()):
+            return False
         handle.write(json.dumps(notice.as_dict(), sort_keys=True) + "\n")
+        return True
 
 
-def record_notice(notice: FailureNotice) -> str:
-    """Log the notice and append it to the notifications file (GRIDFLOW_NOTIFY__WRITE_FILE); returns where."""
+def _same_failure(recorded: dict[str, str], notice: FailureNotice) -> bool:
+    return (recorded.get("flow_run_id"), recorded.get("state"), recorded.get("occurred_at")) == (
+        notice.flow_run_id, notice.state, notice.occurred_at)
+
+
+def record_notice(notice: FailureNotice) -> RecordedNotice:
+    """Log the notice and append it to the notifications file (GRIDFLOW_NOTIFY__WRITE_FILE); says where,
+    and whether it is new (a repeated delivery of a notice already recorded is not)."""
     settings = get_settings()
-    log().warning(notice.text)
     if not settings.notify.write_file:
-        return "log"
+        log().warning(notice.text)
+        return RecordedNotice("log", True)
     path = settings.home / NOTIFICATIONS_FILE
-    append_notice(path, notice)
-    return str(path)
+    fresh = append_notice(path, notice)
+    if fresh:
+        log().warning(notice.text)
+    else:
+        log().info(f"already notified: {notice.text}")
+    return RecordedNotice(str(path), fresh)
 
 
 def read_notices(path: Path) -> list[dict[str, str]]:

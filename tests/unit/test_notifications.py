@@ -23,10 +23,11 @@ from tests.conftest import free_port
 RUN_ID = "2b45d488-cb9f-4398-afff-cc9b6fe266bf"
 
 
-def notice(message: str | None = "Flow run encountered an exception: ParseError: x.csv: no such file"):
+def notice(message: str | None = "Flow run encountered an exception: ParseError: x.csv: no such file",
+           occurred_at: str = "2026-11-23T13:27:47+00:00"):
     return make_notice(flow_run_id=RUN_ID, flow_run_name="ingest-pjm-load-x.csv",
                        deployment="ingest-pjm-load/pjm-load-file", state="Failed", message=message,
-                       url=f"http://127.0.0.1:4200/runs/flow-run/{RUN_ID}", occurred_at="2026-11-23T13:27:47+00:00")
+                       url=f"http://127.0.0.1:4200/runs/flow-run/{RUN_ID}", occurred_at=occurred_at)
 
 
 def test_text_says_what_failed_why_and_where_to_look():
@@ -48,11 +49,23 @@ def test_run_ids_from_event_resources():
 def test_notices_append_as_json_lines(tmp_path):
     path = tmp_path / "home" / "notifications.jsonl"
     assert read_notices(path) == []
-    append_notice(path, notice())
-    append_notice(path, notice("again"))
+    assert append_notice(path, notice())
+    # The same run failing again after a retry is a new failure (a later state time): a new notice.
+    assert append_notice(path, notice("again", occurred_at="2026-11-23T14:02:11+00:00"))
     first, second = read_notices(path)
     assert first["flow_run_id"] == RUN_ID and first["text"] == notice().text
     assert second["message"] == "again"
+
+
+def test_a_repeated_delivery_of_one_failure_is_recorded_once(notify_settings, tmp_path):
+    """Prefect's automation actions are at-least-once: one failure can start two notify runs."""
+    from gridflow.notifications import record_notice
+
+    inbox = tmp_path / "home" / "notifications.jsonl"
+    first, again = record_notice(notice()), record_notice(notice())
+    assert (first.written_to, first.fresh) == (str(inbox), True)
+    assert (again.written_to, again.fresh) == (str(inbox), False)
+    assert [n["text"] for n in read_notices(inbox)] == [notice().text]
 
 
 class Hook(BaseHTTPRequestHandler):
@@ -122,10 +135,10 @@ def test_record_notice_writes_the_inbox_unless_files_are_off(notify_settings, tm
     from gridflow.notifications import record_notice
 
     inbox = tmp_path / "home" / "notifications.jsonl"
-    assert record_notice(notice()) == str(inbox)
+    assert record_notice(notice()).written_to == str(inbox)
     assert [n["text"] for n in read_notices(inbox)] == [notice().text]
     notify_settings("write_file", "false")
-    assert record_notice(notice("again")) == "log"
+    assert record_notice(notice("again")).written_to == "log"
     assert len(read_notices(inbox)) == 1
 
 
