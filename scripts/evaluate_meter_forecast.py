@@ -1,10 +1,10 @@
 """Measure `meter_forecast` on all 50 SGSC households: the global GBM against both seasonal baselines
 on the holdout (the last 91 local days), and how households seen only briefly fare.
 
-    .venv/bin/python scripts/evaluate_meter_forecast.py [--rds PATH] [--objective reg:absoluteerror]
+    .venv/bin/python scripts/evaluate_meter_forecast.py [--objective reg:absoluteerror]
 
 Reads the shipped data/meters/sgsc/*.csv.gz (meter, timestamp with offset, kWh; scripts/convert_sgsc.py)
-when present, else the .rds (reading_datetime taken as UTC instants). Prints markdown tables.
+through the meter ingestion's parser. Prints markdown tables.
 """
 
 from __future__ import annotations
@@ -18,29 +18,25 @@ import pandas as pd
 
 from gridflow.consumption import issue_features as ife
 from gridflow.consumption.readings import consumption_frame
+from gridflow.sources.meters.detect import parse_meter_file
+from gridflow.sources.meters.frame import INTERVAL_START_UTC, KWH, METER_ID
 from gridflow.usecases.configs import MeterForecastConfig
 from gridflow.usecases.meter_forecast import MeterForecast
 
-RDS = Path("/work/shared/data/smart_meter/sgsc/sgsc_smart_meter_50_tbl.rds")
 SHIPPED = Path("data/meters/sgsc")
 TZ = "Australia/Sydney"
 
 
-def load_readings(rds: Path) -> pd.DataFrame:
-    """All households as a canonical consumption frame: the shipped file when present (labels
-    carry their +10:00 offset, see scripts/convert_sgsc.py), else the .rds read as UTC instants."""
-    shipped = sorted(SHIPPED.glob("*.csv.gz")) if SHIPPED.is_dir() else []
-    if shipped:
-        raw = pd.concat([pd.read_csv(p) for p in shipped], ignore_index=True)
-        print(f"readings: {', '.join(map(str, shipped))}")
-        utc = pd.to_datetime(raw["timestamp"], format="ISO8601", utc=True)
-        return consumption_frame(raw["meter"], utc, raw["kWh"], TZ)
-    import rdata
-
-    df = rdata.conversion.convert(rdata.parser.parse_file(rds))
-    print(f"readings: {rds} (reading_datetime as UTC)")
-    utc = pd.to_datetime(df["reading_datetime"], unit="s", utc=True)
-    return consumption_frame("SGSC-" + df["customer_id"].astype(str), utc, df["general_supply_kwh"], TZ)
+def load_readings() -> pd.DataFrame:
+    """All households as a canonical consumption frame, read from the shipped file by the meter
+    ingestion's own parser (labels carry their +10:00 offset, see scripts/convert_sgsc.py)."""
+    shipped = sorted(SHIPPED.glob("*.csv.gz"))
+    if not shipped:
+        raise SystemExit(f"no shipped readings in {SHIPPED}: run from the repository root")
+    print(f"readings: {', '.join(map(str, shipped))}")
+    frames = [parse_meter_file(p, tz=TZ).frame for p in shipped]
+    raw = pd.concat(frames, ignore_index=True)
+    return consumption_frame(raw[METER_ID].astype(str), raw[INTERVAL_START_UTC], raw[KWH], TZ)
 
 
 def row(name: str, s: dict[str, float]) -> str:
@@ -50,11 +46,10 @@ def row(name: str, s: dict[str, float]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rds", type=Path, default=RDS)
     parser.add_argument("--objective", default=None, help="also fit this XGBoost objective, e.g. reg:absoluteerror")
     parser.add_argument("--share", type=float, default=None, help="train_sample_share (default: the config's)")
     args = parser.parse_args()
-    readings = load_readings(args.rds)
+    readings = load_readings()
     config = MeterForecastConfig() if args.share is None else MeterForecastConfig(train_sample_share=args.share)
     case = MeterForecast(config)
     started = time.perf_counter()
