@@ -67,8 +67,8 @@ def list_new_documents(engine: Engine, report: str, base_url: str | None = None,
     spec = get_report(report)
     with make_client(base_url) as client:
         listed = client.list_documents(spec.report_type_id)
-    matching = [d for d in listed if d.report_type_id == spec.report_type_id and spec.matches(d.friendly_name)
-                and (d.is_csv or spec.member != "csv")]
+    # `matches` holds the format rule (a CSV report's friendly names end `_CSV`, so its XML twins drop out).
+    matching = [d for d in listed if d.report_type_id == spec.report_type_id and spec.matches(d.friendly_name)]
     with engine.connect() as conn:
         unseen = [d for d in matching if documents.seen_document(conn, SOURCE, d.doc_id) is None]
     # Oldest first, so a re-publication is applied after the document it replaces, and a capped
