@@ -55,14 +55,13 @@ class PriceForecast(UseCase):
     headline_metrics = ("mae", "rmse", "top5_mae")
     known_limits = (
         "Day-ahead hourly prices only, issued before the DAM closes on D-1 from published day-ahead "
-        "prices of D-1 and earlier and the calendar: no load, wind, solar, outage or gas-price input.",
+        "prices of D-1 and earlier and the calendar: no load, wind, solar, outage or gas-price input, so a "
+        "day whose price is set by tomorrow's load or weather is forecast as the recent days looked.",
         "The median (P50) is the point forecast: it under-forecasts scarcity spikes by design; the "
         "holdout's top-5 % MAE and the P10-P90 coverage above say by how much.",
         "Trees do not extrapolate: a price regime beyond the training range (a new offer cap, a gas "
         "price shock) is forecast at the highest level seen.",
         "Scored on one recent holdout; the monthly rolling-origin backtest shows how stable that figure is.",
-        "No load (or wind/solar) forecast feature: a day whose price is set by tomorrow's load or weather, not "
-        "by the recent price pattern, is forecast as the recent days looked.",
         "The P10-P90 band is too narrow: it held 62-77 % of actual prices (not 80 %) in the monthly rolling-"
         "origin backtests (ERCOT hubs 2021-2025, PJM-RTO; scripts/evaluate_price_forecast.py); read it as "
         "roughly a P15-P85 band unless `conformal_days` widened it (see the run's band_margin_asinh).",
